@@ -1,0 +1,2 @@
+export { DuckDbEventStore } from './event-store.js';
+export { DuckDbProfileMirror } from './profile-mirror.js';

@@ -1,0 +1,2 @@
+export { SqliteEventLog, type SqliteEventLogOptions } from './event-log.js';
+export { openSqliteOperationalStore } from './operational-store.js';

@@ -1,0 +1,37 @@
+import type { OperationalStore } from '../../store/index.js';
+import { openSqlite } from './database.js';
+import { SqliteComputedTraitStore } from './computed-trait-store.js';
+import { SqliteIdentityStore } from './identity-store.js';
+import { SqliteImportStore } from './import-store.js';
+import { SqliteJourneyStore } from './journey-store.js';
+import { operationalMigrations } from './operational-migrations.js';
+import { SqliteProfileChangeFeed } from './profile-changes.js';
+import { SqliteRejectionStore } from './rejection-store.js';
+import { SqliteSegmentStore } from './segment-store.js';
+import { SqliteSourceStore } from './source-store.js';
+import { SqliteSuppressionStore } from './suppression-store.js';
+import { SqliteTrackingPlanStore } from './tracking-plan-store.js';
+
+/** The embedded operational store: one SQLite file holding every state table. */
+export function openSqliteOperationalStore(path: string): OperationalStore {
+  const db = openSqlite(path, operationalMigrations);
+  // Personal data lives here: old row contents are zeroed whenever a page is rewritten anyway (no extra I/O),
+  // so an erasure does not leave stale copies of a person behind in the pages of other rows.
+  db.pragma('secure_delete = FAST');
+  return {
+    sources: new SqliteSourceStore(db),
+    rejections: new SqliteRejectionStore(db),
+    trackingPlans: new SqliteTrackingPlanStore(db),
+    identity: new SqliteIdentityStore(db),
+    suppressions: new SqliteSuppressionStore(db),
+    segments: new SqliteSegmentStore(db),
+    computedTraits: new SqliteComputedTraitStore(db),
+    journeys: new SqliteJourneyStore(db),
+    imports: new SqliteImportStore(db),
+    profileChanges: new SqliteProfileChangeFeed(db),
+    close: () => {
+      db.close();
+      return Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SqliteEventLog } from '../adapters/sqlite/index.js';
+import type { CollectedMessage } from '../contracts/index.js';
+import { ManualClock } from '../lib/clock.js';
+import { silentLogger } from '../lib/logger.js';
+import type { LogRecord } from '../store/index.js';
+import { LogFollower, type Projection } from './follower.js';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+async function logWith(count: number): Promise<SqliteEventLog> {
+  const dir = await mkdtemp(join(tmpdir(), 'tessera-follower-'));
+  dirs.push(dir);
+  const log = new SqliteEventLog({ path: join(dir, 'log.db'), clock: new ManualClock(), dedupeWindowMs: 60_000 });
+  const message = (i: number): CollectedMessage => ({
+    v: 1,
+    messageId: `m${i}`,
+    type: 'track',
+    sourceId: 'src_1',
+    channel: 'web',
+    userId: 'u1',
+    event: 'Viewed',
+    context: {},
+    timestamp: '2026-01-01T00:00:00.000Z',
+    receivedAt: '2026-01-01T00:00:00.000Z',
+  });
+  await log.append(Array.from({ length: count }, (_, i) => ({ partitionKey: 'u1', dedupeKey: `src_1:m${i}`, message: message(i) })));
+  return log;
+}
+
+/** A projection that remembers the size and time of each batch. */
+function recorder(): Projection & { batches: { size: number; at: number }[] } {
+  let position = 0;
+  const batches: { size: number; at: number }[] = [];
+  return {
+    name: 'recorder',
+    batches,
+    position: () => Promise.resolve(position),
+    apply(_partition: number, records: readonly LogRecord[]) {
+      batches.push({ size: records.length, at: performance.now() });
+      position = records.at(-1)!.offset;
+      return Promise.resolve();
+    },
+  };
+}
+
+describe('LogFollower yielding to ingest', () => {
+  it('rests between bigger batches while ingest is busy, never longer than maxRestMs', async () => {
+    const log = await logWith(100);
+    const projection = recorder();
+    const follower = new LogFollower(log, projection, silentLogger, {
+      batchSize: 10,
+      busyBatchSize: 30,
+      maxRestMs: 150,
+      idleWaitMs: 50,
+      ingest: { busy: () => true },
+    });
+    const started = follower.start();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Busy: batches of 30, one per 150 ms at most; it does not stall either.
+    const whileBusy = [...projection.batches];
+    expect(whileBusy.length).toBeGreaterThanOrEqual(2);
+    expect(whileBusy.length).toBeLessThanOrEqual(4);
+    expect(whileBusy.every((b) => b.size === 30)).toBe(true);
+    for (let i = 1; i < whileBusy.length; i++) expect(whileBusy[i]!.at - whileBusy[i - 1]!.at).toBeGreaterThanOrEqual(140);
+    await started;
+    await follower.stop();
+    await log.close();
+  });
+
+  it('catches up without pausing once ingest quietens', async () => {
+    const log = await logWith(100);
+    const projection = recorder();
+    let busy = true;
+    const follower = new LogFollower(log, projection, silentLogger, {
+      batchSize: 10,
+      busyBatchSize: 30,
+      maxRestMs: 60_000,
+      idleWaitMs: 50,
+      ingest: { busy: () => busy },
+    });
+    const started = follower.start();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(projection.batches.map((b) => b.size)).toEqual([30]);
+    const quietAt = performance.now();
+    busy = false;
+    await started;
+    // The rest in progress ended (well before its minute), and normal batches followed one another.
+    expect(performance.now() - quietAt).toBeLessThan(5_000);
+    expect(projection.batches.map((b) => b.size)).toEqual([30, 10, 10, 10, 10, 10, 10, 10]);
+    await follower.stop();
+    await log.close();
+  });
+
+  it('without an ingest signal, reads batch after batch', async () => {
+    const log = await logWith(50);
+    const projection = recorder();
+    const follower = new LogFollower(log, projection, silentLogger, { batchSize: 10, idleWaitMs: 50 });
+    await follower.start();
+    expect(projection.batches.map((b) => b.size)).toEqual([10, 10, 10, 10, 10]);
+    await follower.stop();
+    await log.close();
+  });
+});

@@ -1,0 +1,184 @@
+import type { Logger } from '../lib/logger.js';
+import type { EventLog, LogRecord } from '../store/index.js';
+
+/**
+ * Something built from the log: it remembers how far it got per partition and
+ * applies records idempotently, moving its position in the same atomic step as
+ * its effects, so a replay after a crash neither loses nor repeats anything.
+ */
+export interface Projection {
+  readonly name: string;
+  /** The last offset applied in `partition` (0 when nothing was). */
+  position(partition: number): Promise<number>;
+  /** Applies `records` (in order, right after the current position) and stores the new position. */
+  apply(partition: number, records: readonly LogRecord[]): Promise<void>;
+}
+
+export interface FollowerOptions {
+  readonly batchSize?: number;
+  /** How long to sleep waiting for appends before checking again. */
+  readonly idleWaitMs?: number;
+  /** Longest pause between retries of a failing batch. */
+  readonly maxBackoffMs?: number;
+  /** A stage this one comes after: it reads no further than that stage has applied. */
+  readonly after?: LogFollower;
+  /**
+   * Ingest comes first: while `ingest.busy()` says tracking calls are
+   * flowing, the stage rests between batches (until ingest quietens, but at
+   * most `maxRestMs` after its last batch, so it never stalls) and reads up
+   * to `busyBatchSize` records at a time. It falls behind during a burst and
+   * catches up after it, and its commits are fewer and larger meanwhile.
+   */
+  readonly ingest?: { busy(): boolean };
+  readonly busyBatchSize?: number;
+  readonly maxRestMs?: number;
+}
+
+/** How often a resting stage looks whether ingest has quietened. */
+const restStepMs = 25;
+
+/**
+ * Feeds a projection from the log, one loop per partition: read a batch after
+ * the projection's position, apply it, repeat; sleep on `waitForAppend` when
+ * there is nothing new. A failing batch is retried with backoff.
+ */
+export class LogFollower {
+  readonly #log: EventLog;
+  readonly #projection: Projection;
+  readonly #logger: Logger;
+  readonly #batchSize: number;
+  readonly #idleWaitMs: number;
+  readonly #maxBackoffMs: number;
+  readonly #positions: number[];
+  readonly #after: LogFollower | undefined;
+  readonly #ingest: { busy(): boolean } | undefined;
+  readonly #busyBatchSize: number;
+  readonly #maxRestMs: number;
+  readonly #progressWaiters = new Set<() => void>();
+  #loops: Promise<void>[] = [];
+  #stopping = false;
+  #caughtUp: Promise<void> | undefined;
+
+  constructor(log: EventLog, projection: Projection, logger: Logger, options: FollowerOptions = {}) {
+    this.#log = log;
+    this.#projection = projection;
+    this.#logger = logger.child({ projection: projection.name });
+    this.#batchSize = options.batchSize ?? 2_000;
+    this.#idleWaitMs = options.idleWaitMs ?? 1_000;
+    this.#maxBackoffMs = options.maxBackoffMs ?? 30_000;
+    this.#positions = Array.from({ length: log.partitions }, () => 0);
+    this.#after = options.after;
+    this.#ingest = options.ingest;
+    this.#busyBatchSize = options.busyBatchSize ?? 5_000;
+    this.#maxRestMs = options.maxRestMs ?? 1_000;
+  }
+
+  /** The last offset the projection applied in `partition`. */
+  position(partition: number): number {
+    return this.#positions[partition] ?? 0;
+  }
+
+  /** Resolves when the projection has applied past `offset` in `partition`, or after `timeoutMs`. */
+  waitBeyond(partition: number, offset: number, timeoutMs: number): Promise<void> {
+    if (this.position(partition) > offset || this.#stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        if (this.position(partition) <= offset && !this.#stopping) return;
+        clearTimeout(timer);
+        this.#progressWaiters.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.#progressWaiters.delete(wake);
+        resolve();
+      }, timeoutMs);
+      this.#progressWaiters.add(wake);
+    });
+  }
+
+  /**
+   * Starts following. The returned promise resolves once the projection has
+   * applied everything that was in the log when start was called.
+   */
+  start(): Promise<void> {
+    if (this.#caughtUp) return this.#caughtUp;
+    const catchUps = this.#positions.map(async (_, partition) => {
+      const [position, head] = await Promise.all([this.#projection.position(partition), this.#log.headOffset(partition)]);
+      this.#positions[partition] = position;
+      let reached!: () => void;
+      const caughtUp = new Promise<void>((resolve) => (reached = resolve));
+      this.#loops.push(this.#follow(partition, head, reached));
+      return caughtUp;
+    });
+    this.#caughtUp = Promise.all(catchUps).then(() => undefined);
+    return this.#caughtUp;
+  }
+
+  get name(): string {
+    return this.#projection.name;
+  }
+
+  /** Records in the log not yet applied, summed over partitions. */
+  async lag(): Promise<number> {
+    let lag = 0;
+    for (const [partition, position] of this.#positions.entries()) {
+      lag += Math.max(0, (await this.#log.headOffset(partition)) - position);
+    }
+    return lag;
+  }
+
+  /** Lets the batch in progress finish, then stops. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    for (const wake of [...this.#progressWaiters]) wake();
+    await Promise.all(this.#loops);
+  }
+
+  async #follow(partition: number, startHead: number, reached: () => void): Promise<void> {
+    let failures = 0;
+    const check = (): void => {
+      if ((this.#positions[partition] ?? 0) >= startHead) reached();
+    };
+    check();
+    /** When the last batch was applied (performance.now()), for resting while ingest is busy. */
+    let appliedAt = Number.NEGATIVE_INFINITY;
+    while (!this.#stopping) {
+      try {
+        if (this.#ingest?.busy()) await this.#rest(appliedAt);
+        const position = this.#positions[partition] ?? 0;
+        const ceiling = this.#after?.position(partition);
+        if (ceiling !== undefined && ceiling <= position) {
+          await this.#after?.waitBeyond(partition, position, this.#idleWaitMs);
+          continue;
+        }
+        const batchSize = this.#ingest?.busy() ? this.#busyBatchSize : this.#batchSize;
+        const records = (await this.#log.read(partition, position, batchSize)).filter((r) => ceiling === undefined || r.offset <= ceiling);
+        const last = records.at(-1);
+        if (last === undefined) {
+          await this.#log.waitForAppend(partition, position, this.#idleWaitMs);
+          continue;
+        }
+        await this.#projection.apply(partition, records);
+        appliedAt = performance.now();
+        this.#positions[partition] = last.offset;
+        for (const wake of [...this.#progressWaiters]) wake();
+        failures = 0;
+        check();
+      } catch (error) {
+        failures += 1;
+        const backoff = Math.min(this.#maxBackoffMs, 100 * 2 ** Math.min(failures, 12));
+        const position = this.#positions[partition] ?? 0;
+        this.#logger.error({ err: error, partition, position, failures, retryInMs: backoff }, 'projection batch failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, backoff));
+      }
+    }
+  }
+
+  /** Waits while ingest is busy, until `maxRestMs` after the last batch at most. */
+  async #rest(appliedAt: number): Promise<void> {
+    const until = appliedAt + this.#maxRestMs;
+    for (let now = performance.now(); now < until && !this.#stopping && this.#ingest?.busy(); now = performance.now()) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(restStepMs, until - now)));
+    }
+  }
+}

@@ -1,0 +1,296 @@
+/**
+ * The SQL compiler of the condition tree, for DuckDB: backfills, previews and
+ * exports run the condition over every profile at once. It states exactly the
+ * meaning of values.ts and evaluate.ts (the equivalence property test checks).
+ *
+ * It reads two relations:
+ *   profile_facts(profile_id, traits JSON, consent JSON, identifier_types VARCHAR[],
+ *                 channels VARCHAR[], segments VARCHAR[], time_zone VARCHAR)
+ *   profile_events(profile_id, event VARCHAR, timestamp TIMESTAMP (UTC), properties JSON)
+ */
+import type { Condition, EventMatch, Scalar, Span, ValueTest } from '../contracts/index.js';
+import { consentKey } from './facts.js';
+import { isoDatePattern, spanToMs } from './values.js';
+
+export interface SqlRelations {
+  readonly facts: string;
+  readonly events: string;
+}
+
+export interface CompiledSql {
+  /** `SELECT profile_id FROM ...` for the members. */
+  readonly sql: string;
+  readonly params: Record<string, string | number | boolean>;
+}
+
+const numberTypes = "('BIGINT', 'UBIGINT', 'DOUBLE', 'HUGEINT', 'INTEGER')";
+
+class Params {
+  readonly values: Record<string, string | number | boolean> = {};
+  readonly at: number;
+  #nowName: string | undefined;
+  #nowTimestamp: string | undefined;
+  #next = 0;
+
+  constructor(now: number) {
+    this.at = now;
+  }
+
+  add(value: string | number | boolean): string {
+    const name = `p${this.#next++}`;
+    this.values[name] = value;
+    return `$${name}`;
+  }
+
+  /** The evaluation time; bound only when used, as DuckDB refuses unused parameters. */
+  get now(): string {
+    this.#nowName ??= this.add(this.at);
+    return this.#nowName;
+  }
+
+  /** The evaluation time as a TIMESTAMP. */
+  get nowTimestamp(): string {
+    this.#nowTimestamp ??= this.timestamp(this.at);
+    return this.#nowTimestamp;
+  }
+
+  /**
+   * A moment (ms) as a TIMESTAMP, to compare with a timestamp column as it
+   * is: comparing the column itself lets DuckDB skip row groups by their
+   * min/max, which it cannot through epoch_ms(column).
+   */
+  timestamp(ms: number): string {
+    return `make_timestamp(CAST(${this.add(ms * 1000)} AS BIGINT))`;
+  }
+}
+
+/** A JSON path for a dotted name: every segment quoted, so any key works. */
+const jsonPath = (dotted: string): string => `$${dotted.split('.').map((key) => `."${key.replaceAll('"', '\\"')}"`).join('')}`;
+
+const kindTest = (value: Scalar): string =>
+  typeof value === 'string' ? "= 'VARCHAR'" : typeof value === 'number' ? `IN ${numberTypes}` : "= 'BOOLEAN'";
+
+/** The JSON value `j` as a SQL value of the scalar's type. */
+const typed = (j: string, value: Scalar): string =>
+  typeof value === 'string' ? `(${j} ->> '$')` : typeof value === 'number' ? `TRY_CAST(${j} AS DOUBLE)` : `TRY_CAST(${j} AS BOOLEAN)`;
+
+function sameScalar(j: string, value: Scalar, params: Params): string {
+  return `(json_type(${j}) ${kindTest(value)} AND ${typed(j, value)} = ${params.add(value)})`;
+}
+
+function ordered(j: string, value: Scalar, op: string, params: Params): string {
+  return `(json_type(${j}) ${kindTest(value)} AND ${typed(j, value)} ${op} ${params.add(value)})`;
+}
+
+/**
+ * The meaning of testValue, for a JSON expression `j` (SQL NULL when missing).
+ * A test reads the value several times (its JSON type, then the value); it is
+ * bound once in a one-row subquery, so the document it comes from (traits,
+ * event properties) is parsed once rather than for each reading.
+ */
+function valueTest(j: string, test: ValueTest, params: Params, timeZone: string): string {
+  // The time zone is bound alongside: DuckDB does not resolve outer columns inside the lambda birthday tests use.
+  if (test.op === 'birthday_in') return `(SELECT ${testOn('tv.v', test, params, 'tv.z')} FROM (SELECT ${j} AS v, ${timeZone} AS z) tv)`;
+  return `(SELECT ${testOn('tv.v', test, params, timeZone)} FROM (SELECT ${j} AS v) tv)`;
+}
+
+function testOn(j: string, test: ValueTest, params: Params, timeZone: string): string {
+  const present = `(json_type(${j}) IS NOT NULL AND json_type(${j}) <> 'NULL')`;
+  const text = `(${j} ->> '$')`;
+  // A function, not a string: building it binds a parameter, and DuckDB refuses unused ones.
+  const isDate = (): string => `(json_type(${j}) = 'VARCHAR' AND regexp_full_match(${text}, ${params.add(isoDatePattern)}))`;
+  switch (test.op) {
+    case '=':
+      return sameScalar(j, test.value, params);
+    case '!=':
+      return `(${present} AND NOT coalesce(${sameScalar(j, test.value, params)}, false))`;
+    case '<':
+    case '<=':
+    case '>':
+    case '>=':
+      return ordered(j, test.value, test.op, params);
+    case 'in':
+      return `(${test.values.map((v) => `coalesce(${sameScalar(j, v, params)}, false)`).join(' OR ')})`;
+    case 'contains': {
+      const needle = params.add(test.value);
+      const element = params.add(JSON.stringify(test.value));
+      return `((json_type(${j}) = 'VARCHAR' AND contains(${text}, ${needle})) OR (json_type(${j}) = 'ARRAY' AND list_contains(CAST(json_extract(${j}, '$[*]') AS VARCHAR[]), ${element})))`;
+    }
+    case 'starts_with':
+      return `(json_type(${j}) = 'VARCHAR' AND starts_with(${text}, ${params.add(test.value)}))`;
+    case 'exists':
+      return present;
+    case 'between':
+      return `(${ordered(j, test.low, '>=', params)} AND ${ordered(j, test.high, '<=', params)})`;
+    case 'within_last': {
+      const at = `epoch_ms(TRY_CAST(${text} AS TIMESTAMPTZ))`;
+      return `(${isDate()} AND ${at} > ${params.now} - ${params.add(spanToMs(test.span))} AND ${at} <= ${params.now})`;
+    }
+    case 'birthday_in': {
+      // Calendar days from today in the profile's time zone; 29 February is kept on 28 February in other years.
+      const md = `substr(${text}, 6, 5)`;
+      const today = `CAST(timezone(${timeZone}, make_timestamptz(${params.now} * 1000)) AS DATE)`;
+      const day = `(${today} + CAST(k AS INTEGER))`;
+      const leap = `(year(${day}) % 4 = 0 AND (year(${day}) % 100 <> 0 OR year(${day}) % 400 = 0))`;
+      const hit = `strftime(${day}, '%m-%d') = ${md} OR (${md} = '02-29' AND strftime(${day}, '%m-%d') = '02-28' AND NOT ${leap})`;
+      return `(${isDate()} AND TRY_CAST(substr(${text}, 1, 10) AS DATE) IS NOT NULL AND list_bool_or(list_transform(range(0, ${params.add(test.days + 1)}), k -> ${hit})))`;
+    }
+  }
+}
+
+interface Compilation {
+  readonly params: Params;
+  readonly ctes: string[];
+  readonly joins: string[];
+  /**
+   * When collected: for each part of the condition time alone can change, the
+   * earliest moment after now it can (ms, NULL when never), as SQL.
+   */
+  readonly due?: string[];
+}
+
+function windowSql(alias: string, window: Span | undefined, c: Compilation): string {
+  if (window === undefined) return 'true';
+  return `(${alias}.timestamp > ${c.params.timestamp(c.params.at - spanToMs(window))} AND ${alias}.timestamp <= ${c.params.nowTimestamp})`;
+}
+
+/**
+ * For events matching in `alias`: the first moment after now one of them
+ * enters the window (its time, when in the future) or leaves it (its time
+ * plus the window). Only events after now minus the window can: the caller
+ * filters on that.
+ */
+function windowChangeSql(alias: string, window: Span, c: Compilation): string {
+  const at = `epoch_ms(${alias}.timestamp)`;
+  return `min(CASE WHEN ${alias}.timestamp > ${c.params.nowTimestamp} THEN ${at} ELSE ${at} + ${c.params.add(spanToMs(window))} END)`;
+}
+
+/** When time alone may change a trait test (see SegmentSet.nextChange): its relative date passing an edge, or local midnight for birthdays. */
+function traitDueSql(j: string, test: ValueTest, c: Compilation, timeZone: string): string | undefined {
+  const { params } = c;
+  if (test.op !== 'within_last' && test.op !== 'birthday_in') return undefined;
+  const isDate = `(json_type(tv.v) = 'VARCHAR' AND regexp_full_match(tv.v ->> '$', ${params.add(isoDatePattern)}))`;
+  if (test.op === 'within_last') {
+    const at = `epoch_ms(TRY_CAST(tv.v ->> '$' AS TIMESTAMPTZ))`;
+    const end = `${at} + ${params.add(spanToMs(test.span))}`;
+    return `(SELECT CASE WHEN ${isDate} THEN least(CASE WHEN ${at} > ${params.now} THEN ${at} END, CASE WHEN ${end} > ${params.now} THEN ${end} END) END FROM (SELECT ${j} AS v) tv)`;
+  }
+  // Birthdays: the next local midnight; an hour early at most, which DST gaps at midnight may need: a timer firing early only looks again.
+  const local = `timezone(tv.z, make_timestamptz(CAST(${params.now} * 1000 AS BIGINT)))`;
+  const midnight = `epoch_ms(timezone(tv.z, date_trunc('day', ${local}) + INTERVAL 1 DAY))`;
+  return `(SELECT CASE WHEN ${isDate} THEN greatest(${params.now} + 1, ${midnight} - 3600000) END FROM (SELECT ${j} AS v, ${timeZone} AS z) tv)`;
+}
+
+/** Only birthday tests need the profile's time zone; other matches skip the join that brings it. */
+const needsTimeZone = (...matches: EventMatch[]): boolean => matches.some((m) => m.where.some((w) => w.test.op === 'birthday_in'));
+
+function matchSql(alias: string, match: EventMatch, c: Compilation, timeZone: string): string {
+  const filters = match.where.map(
+    (w) => `coalesce(${valueTest(`json_extract(${alias}.properties, ${c.params.add(jsonPath(w.property))})`, w.test, c.params, timeZone)}, false)`,
+  );
+  return [`${alias}.event = ${c.params.add(match.event)}`, ...filters].join(' AND ');
+}
+
+function conditionSql(node: Condition, c: Compilation, relations: SqlRelations): string {
+  const atom = (sql: string): string => `coalesce(${sql}, false)`;
+  switch (node.kind) {
+    case 'and':
+    case 'or':
+      return `(${node.conditions.map((child) => conditionSql(child, c, relations)).join(node.kind === 'and' ? ' AND ' : ' OR ')})`;
+    case 'not':
+      return `(NOT ${conditionSql(node.condition, c, relations)})`;
+    case 'trait': {
+      const j = `json_extract(p.traits, ${c.params.add(jsonPath(node.trait))})`;
+      const due = c.due && traitDueSql(j, node.test, c, 'p.time_zone');
+      if (due !== undefined) c.due?.push(due);
+      return atom(valueTest(j, node.test, c.params, 'p.time_zone'));
+    }
+    case 'event': {
+      const name = `c${c.ctes.length}`;
+      const zone = needsTimeZone(node.match) ? `JOIN ${relations.facts} z ON z.profile_id = e.profile_id` : '';
+      if (c.due !== undefined && node.window !== undefined) {
+        // Counted in the window, and when the count can change: events from the window's start on, the future included.
+        c.ctes.push(
+          `${name} AS (SELECT e.profile_id, count(*) FILTER (WHERE e.timestamp <= ${c.params.nowTimestamp}) AS n, ${windowChangeSql('e', node.window, c)} AS due
+             FROM ${relations.events} e ${zone}
+             WHERE ${matchSql('e', node.match, c, 'z.time_zone')} AND e.timestamp > ${c.params.timestamp(c.params.at - spanToMs(node.window))}
+             GROUP BY e.profile_id)`,
+        );
+        c.due.push(`${name}.due`);
+      } else {
+        c.ctes.push(
+          `${name} AS (SELECT e.profile_id, count(*) AS n FROM ${relations.events} e ${zone}
+             WHERE ${matchSql('e', node.match, c, 'z.time_zone')} AND ${windowSql('e', node.window, c)} GROUP BY e.profile_id)`,
+        );
+      }
+      c.joins.push(`LEFT JOIN ${name} ON ${name}.profile_id = p.profile_id`);
+      return atom(`coalesce(${name}.n, 0) ${node.count.op} ${c.params.add(node.count.value)}`);
+    }
+    case 'sequence': {
+      const name = `c${c.ctes.length}`;
+      const zone = needsTimeZone(node.first, node.then) ? `JOIN ${relations.facts} z ON z.profile_id = a.profile_id` : '';
+      c.ctes.push(
+        `${name} AS (SELECT DISTINCT a.profile_id FROM ${relations.events} a JOIN ${relations.events} b ON b.profile_id = a.profile_id ${zone}
+           WHERE ${matchSql('a', node.first, c, 'z.time_zone')} AND ${matchSql('b', node.then, c, 'z.time_zone')}
+             AND b.timestamp > a.timestamp
+             AND b.timestamp <= a.timestamp + to_milliseconds(CAST(${c.params.add(spanToMs(node.within))} AS BIGINT))
+             AND ${windowSql('a', node.window, c)} AND ${windowSql('b', node.window, c)})`,
+      );
+      c.joins.push(`LEFT JOIN ${name} ON ${name}.profile_id = p.profile_id`);
+      if (c.due !== undefined && node.window !== undefined) {
+        const due = `c${c.ctes.length}`;
+        const dueZone = needsTimeZone(node.first, node.then) ? `JOIN ${relations.facts} z ON z.profile_id = e.profile_id` : '';
+        c.ctes.push(
+          `${due} AS (SELECT e.profile_id, ${windowChangeSql('e', node.window, c)} AS due FROM ${relations.events} e ${dueZone}
+             WHERE ((${matchSql('e', node.first, c, 'z.time_zone')}) OR (${matchSql('e', node.then, c, 'z.time_zone')}))
+               AND e.timestamp > ${c.params.timestamp(c.params.at - spanToMs(node.window))}
+             GROUP BY e.profile_id)`,
+        );
+        c.joins.push(`LEFT JOIN ${due} ON ${due}.profile_id = p.profile_id`);
+        c.due.push(`${due}.due`);
+      }
+      return atom(`${name}.profile_id IS NOT NULL`);
+    }
+    case 'segment':
+      return atom(`list_contains(p.segments, ${c.params.add(node.segment)})`);
+    case 'consent':
+      return atom(`(p.consent ->> ${c.params.add(jsonPath(consentKey(node.channel, node.purpose)))}) = 'granted'`);
+    case 'identifier':
+      return atom(`list_contains(p.identifier_types, ${c.params.add(node.type)})`);
+    case 'channel':
+      return atom(`list_contains(p.channels, ${c.params.add(node.channel)})`);
+  }
+}
+
+const defaultRelations: SqlRelations = { facts: 'profile_facts', events: 'profile_events' };
+const withCtes = (c: Compilation): string => (c.ctes.length > 0 ? `WITH ${c.ctes.join(',\n')}\n` : '');
+
+/** SQL selecting the profile ids that meet `condition` at `now` (ms since the epoch). */
+export function compileToSql(condition: Condition, now: number, relations: SqlRelations = defaultRelations): CompiledSql {
+  const params = new Params(now);
+  const c: Compilation = { params, ctes: [], joins: [] };
+  const where = conditionSql(condition, c, relations);
+  const sql = `${withCtes(c)}SELECT p.profile_id FROM ${relations.facts} p ${c.joins.join(' ')} WHERE ${where}`;
+  return { sql, params: params.values };
+}
+
+/**
+ * SQL for the first memberships of segment `name` at `now`: rows
+ * `(profile_id, member, was, due)` for every profile whose membership the
+ * condition changes (`member` differs from `was`, its membership in the facts'
+ * `segments`) or that time alone could move later: `due` is then the earliest
+ * moment it could (ms; never later than SegmentSet.nextChange says, possibly
+ * earlier), for its segment timer. Other profiles are left out.
+ */
+export function compileMembershipChanges(condition: Condition, now: number, name: string, relations: SqlRelations = defaultRelations): CompiledSql {
+  const params = new Params(now);
+  const c: Compilation = { params, ctes: [], joins: [], due: [] };
+  const member = conditionSql(condition, c, relations);
+  const due = c.due === undefined || c.due.length === 0 ? 'NULL' : `least(${c.due.join(', ')})`;
+  const was = `list_contains(p.segments, ${params.add(name)})`;
+  const sql = `${withCtes(c)}SELECT * FROM (
+      SELECT p.profile_id, ${member} AS member, ${was} AS was, CAST(${due} AS BIGINT) AS due
+      FROM ${relations.facts} p ${c.joins.join(' ')}
+    ) WHERE member <> was OR due IS NOT NULL`;
+  return { sql, params: params.values };
+}
