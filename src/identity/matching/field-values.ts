@@ -64,6 +64,3 @@ export function fieldValues(table: RecordTable, field: MatchField): FieldValues 
   }
   return { name: field.name, field, ids, values, counts: Int32Array.from(counts), present };
 }
-
-/** Share of records with a value that hold value `id`. */
-export const termFrequency = (f: FieldValues, id: number): number => (f.present === 0 ? 0 : f.counts[id]! / f.present);

@@ -18,7 +18,7 @@ export { loadMatchConfig, missingColumns, parseMatchConfig, thresholds, training
 export { codePatterns, expectationMaximisation, PatternCounter, type CodedPatterns, type MixtureParameters, type PatternSet } from './em.js';
 export { detectDependence, factorCode, makeFactor, type Factor, type FactorValues } from './factors.js';
 export { evaluateClusters, type Accuracy } from './evaluation.js';
-export { fieldValues, termFrequency, type FieldValues } from './field-values.js';
+export { fieldValues, type FieldValues } from './field-values.js';
 export { compareInThread, runMatching, type MatchProgress, type MatchRun, type MatchRunOptions, type PairComparer } from './matcher.js';
 export { log2Odds, PairScorer, probabilityOf, type FactorContribution, type FactorModel, type MatchModel, type PairExplanation } from './model.js';
 export { PairBuffer } from './pair-buffer.js';

@@ -46,14 +46,6 @@ export class PairBuffer {
     this.#levels[p * this.fieldCount + field] = level;
   }
 
-  /** Appends the pairs of another buffer with the same fields. */
-  append(other: PairBuffer): void {
-    for (let p = 0; p < other.size; p++) {
-      const q = this.push(other.left(p), other.right(p));
-      for (let f = 0; f < this.fieldCount; f++) this.setLevel(q, f, other.level(p, f));
-    }
-  }
-
   /** The raw arrays, trimmed to size (views, not copies). */
   arrays(): { left: Int32Array; right: Int32Array; levels: Uint8Array } {
     return {
@@ -61,15 +53,6 @@ export class PairBuffer {
       right: this.#right.subarray(0, this.#size),
       levels: this.#levels.subarray(0, this.#size * this.fieldCount),
     };
-  }
-
-  static fromArrays(fieldCount: number, left: Int32Array, right: Int32Array, levels: Uint8Array): PairBuffer {
-    const buffer = new PairBuffer(fieldCount, Math.max(1, left.length));
-    buffer.#left.set(left);
-    buffer.#right.set(right);
-    buffer.#levels.set(levels);
-    buffer.#size = left.length;
-    return buffer;
   }
 
   #grow(): void {

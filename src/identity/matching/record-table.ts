@@ -16,8 +16,6 @@ export interface RecordTable {
   readonly sourceNames?: readonly string[];
 }
 
-export const tableSize = (table: RecordTable): number => table.ids.length;
-
 /** Builds a table from rows (objects by column). `id` names the id column; row numbers (1-based) when absent. */
 export function tableFromRows(rows: readonly Readonly<Record<string, unknown>>[], id?: string): RecordTable {
   const columnNames: string[] = [];
