@@ -63,7 +63,7 @@ export function ncvr(corruption: 0 | 20 | 40, published?: string): BenchSet {
   }
   const table = parseTable(lines.join('\n'), 'ncvr.csv', 'id');
   const truth = table.columns.get('recid')!;
-  return { name: `NCVR ${corruption}% (5 sources)`, mode: 'dedupe', table, truth, config: loadConfig(process.env.NCVR_CONFIG ?? 'ncvr.json'), ...(published && { published }) };
+  return { name: `NCVR ${corruption}% (5 sources)`, mode: 'dedupe', table, truth, config: loadConfig('ncvr.json'), ...(published && { published }) };
 }
 
 export function fake1000(): BenchSet {

@@ -29,10 +29,6 @@ export class PairBuffer {
     return this.#right[p]!;
   }
 
-  level(p: number, field: number): number {
-    return this.#levels[p * this.fieldCount + field]!;
-  }
-
   /** Adds a pair; returns its index. Levels are set with setLevel. */
   push(i: number, j: number): number {
     if (this.#size === this.#left.length) this.#grow();
