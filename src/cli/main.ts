@@ -156,6 +156,40 @@ api(
     },
   );
 
+type MatchCliFlags = { config?: string; auto?: boolean; writeConfig?: string; out?: string; progress: boolean };
+
+const matchOptions = (command: Command): Command =>
+  command
+    .option('-c, --config <file>', 'the matcher config (JSON; see the README)')
+    .option('--auto', 'propose a config from the column names and values (printed unless --out or --write-config)')
+    .option('--write-config <file>', 'with --auto: write the proposed config there')
+    .option('--no-progress', 'no progress bars (they are shown only on a terminal anyway)');
+
+matchOptions(
+  program
+    .command('dedupe')
+    .description('Find the records of one file (CSV, TSV or NDJSON) that are the same person, without a shared key')
+    .argument('<file>', 'the records'),
+)
+  .option('-o, --out <file>', 'where to write a cluster id per record (CSV)')
+  .action(async (file: string, options: MatchCliFlags) => {
+    const { runDedupe } = await import('./match-command.js');
+    await runDedupe(file, options, { stdout: process.stdout, stderr: process.stderr });
+  });
+
+matchOptions(
+  program
+    .command('link')
+    .description('Find the records of two files that are the same person, without a shared key')
+    .argument('<a>', 'the first file')
+    .argument('<b>', 'the second file'),
+)
+  .option('-o, --out <file>', 'where to write the scored pairs with their match probability (CSV)')
+  .action(async (a: string, b: string, options: MatchCliFlags) => {
+    const { runLink } = await import('./match-command.js');
+    await runLink(a, b, options, { stdout: process.stdout, stderr: process.stderr });
+  });
+
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`tessera: ${error instanceof CliError ? error.message : (error as Error).stack ?? String(error)}\n`);
   process.exit(1);
