@@ -54,6 +54,8 @@ export const EntryRules = Type.Object(
 );
 
 const next = StepId;
+export const webhookMethods = ['POST', 'PUT', 'PATCH'] as const;
+export const webhookStatusClasses = ['2xx', '3xx', '4xx', '5xx'] as const;
 export const stepSchemas = {
   wait: Type.Object({ type: Type.Literal('wait'), duration: Span, next }, { additionalProperties: false }),
   waitUntil: Type.Object(
@@ -123,9 +125,36 @@ export const stepSchemas = {
   webhook: Type.Object(
     {
       type: Type.Literal('webhook'),
-      url: Type.String({ pattern: '^https?://' }),
-      body: Type.Optional(Type.String({ description: 'A template (LiquidJS) for the JSON body' })),
-      next,
+      url: Type.String({ pattern: '^https?://', description: 'A template (LiquidJS), like the body' }),
+      method: Type.Optional(Type.Enum(webhookMethods, { description: 'Default POST' })),
+      headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Sent as they are; content-type defaults to application/json' })),
+      body: Type.Optional(
+        Type.String({ description: 'A template (LiquidJS) over profile, traits, event (the entry event) and journey, e.g. {"email": {{ traits.email | json }}}' }),
+      ),
+      timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 60, description: 'Per attempt; default 10' })),
+      retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 10, description: 'Retries of a transient failure (no answer, 408, 429, 5xx), with backoff; default 3' })),
+      next: Type.Optional(next),
+      onResponse: Type.Optional(
+        Type.Object(
+          {
+            branches: Type.Array(
+              Type.Object(
+                {
+                  status: Type.Optional(
+                    Type.Union([Type.Enum(webhookStatusClasses), Type.Integer({ minimum: 100, maximum: 599 })], { description: 'Default 2xx' }),
+                  ),
+                  condition: Type.Optional(ConditionInput),
+                  next,
+                },
+                { additionalProperties: false },
+              ),
+              { minItems: 1 },
+            ),
+            else: next,
+          },
+          { additionalProperties: false, description: 'Waits for the answer; the first branch whose status and condition (over trait.response.status and trait.response.body.<field>) hold is taken' },
+        ),
+      ),
       onFailure: Type.Optional(next),
     },
     { additionalProperties: false },

@@ -6,11 +6,13 @@ import {
   type Span,
   type Step,
   type StepType,
+  type webhookStatusClasses,
 } from '../contracts/index.js';
 import type { FieldProblem } from '../lib/errors.js';
 import { err, ok, type Result } from '../lib/result.js';
 import { compileValidator } from '../lib/validator.js';
 import { readDefinition, readFilters } from '../segments/index.js';
+import { templateProblem } from './webhook-template.js';
 
 const stepValidators = Object.fromEntries(Object.entries(stepSchemas).map(([type, schema]) => [type, compileValidator(schema)])) as Record<
   StepType,
@@ -20,9 +22,19 @@ const stepTypes = Object.keys(stepSchemas);
 
 /** A step with its conditions and filters read. */
 export type CompiledStep =
-  | (Exclude<Step, { type: 'waitForEvent' | 'branch' }> & { readonly id: string })
+  | (Exclude<Step, { type: 'waitForEvent' | 'branch' | 'webhook' }> & { readonly id: string })
   | (Extract<Step, { type: 'waitForEvent' }> & { readonly id: string; readonly match: EventMatch })
-  | (Extract<Step, { type: 'branch' }> & { readonly id: string; readonly conditions: readonly { condition: Condition; next: string }[] });
+  | (Extract<Step, { type: 'branch' }> & { readonly id: string; readonly conditions: readonly { condition: Condition; next: string }[] })
+  | CompiledWebhook;
+
+/** Which answers a webhook branch takes: a status class, or one status. */
+export type StatusMatch = (typeof webhookStatusClasses)[number] | number;
+
+export type CompiledWebhook = Extract<Step, { type: 'webhook' }> & {
+  readonly id: string;
+  /** onResponse's branches with their conditions read; empty without onResponse. */
+  readonly responses: readonly { readonly status: StatusMatch; readonly condition?: Condition; readonly next: string }[];
+};
 
 export type CompiledEntry =
   | { readonly kind: 'event'; readonly match: EventMatch }
@@ -54,7 +66,11 @@ export function successors(step: CompiledStep | Step): string[] {
     case 'split':
       return step.variants.map((v) => v.next);
     case 'webhook':
-      return step.onFailure === undefined ? [step.next] : [step.next, step.onFailure];
+      return [
+        ...(step.next === undefined ? [] : [step.next]),
+        ...(step.onResponse === undefined ? [] : [...step.onResponse.branches.map((b) => b.next), step.onResponse.else]),
+        ...(step.onFailure === undefined ? [] : [step.onFailure]),
+      ];
     case 'jump':
     case 'exit':
       return [];
@@ -103,6 +119,9 @@ export function compileJourney(id: string, name: string, version: number, defini
         return c === undefined ? [] : [{ condition: c, next: b.next }];
       });
       steps.set(stepId, { ...step, id: stepId, conditions });
+    } else if (step.type === 'webhook') {
+      const webhook = compileWebhook(stepId, step, condition, problems);
+      if (webhook !== undefined) steps.set(stepId, webhook);
     } else if (step.type === 'waitUntil' && step.dateTrait === undefined && step.localTime === undefined) {
       problems.push({ field: at, rule: 'required', message: 'waitUntil needs a dateTrait, a localTime, or both' });
     } else {
@@ -166,4 +185,36 @@ export function compileJourney(id: string, name: string, version: number, defini
     start: definition.start,
     steps,
   });
+}
+
+/**
+ * Checks what the schema cannot: the templates parse, the branches' conditions
+ * read, and where the step goes is said once. Without onResponse the call
+ * goes on to `next` (on a 2xx answer when onFailure is given); with it,
+ * onResponse names every way on and `next` would be ambiguous.
+ */
+function compileWebhook(
+  stepId: string,
+  step: Extract<Step, { type: 'webhook' }>,
+  condition: (input: unknown, field: string) => Condition | undefined,
+  problems: FieldProblem[],
+): CompiledWebhook | undefined {
+  const at = `steps.${stepId}`;
+  const before = problems.length;
+  for (const field of ['url', 'body'] as const) {
+    const text = step[field];
+    const problem = text === undefined ? undefined : templateProblem(text);
+    if (problem !== undefined) problems.push({ field: `${at}.${field}`, rule: 'template', message: `is not a valid template: ${problem}` });
+  }
+  if (step.onResponse === undefined && step.next === undefined) {
+    problems.push({ field: `${at}.next`, rule: 'required', message: 'a webhook needs next, or onResponse to branch on the answer' });
+  }
+  if (step.onResponse !== undefined && step.next !== undefined) {
+    problems.push({ field: `${at}.next`, rule: 'exclusive', message: 'with onResponse, the answer decides where to go: use onResponse.else instead of next' });
+  }
+  const responses = (step.onResponse?.branches ?? []).map((b, i) => {
+    const read = b.condition === undefined ? undefined : condition(b.condition, `${at}.onResponse.branches[${i}].condition`);
+    return { status: b.status ?? '2xx', ...(read && { condition: read }), next: b.next };
+  });
+  return problems.length > before ? undefined : { ...step, id: stepId, responses };
 }

@@ -10,7 +10,9 @@ import { instantOf, nextLocalTime, wallClock } from '../lib/zoned-time.js';
 import { evaluate, matchesEvent, type ProfileFacts } from '../segments/index.js';
 import type { CompiledJourney, CompiledStep } from './compile.js';
 import type { Effect, HistoryEntry, Instance } from './instance.js';
+import type { WebhookOutcome } from '../store/index.js';
 import type { SendDecision } from './policies.js';
+import { routeWebhook } from './webhook-route.js';
 
 export interface EventTrigger {
   readonly event: string;
@@ -20,12 +22,14 @@ export interface EventTrigger {
   readonly messageId: string;
 }
 
-/** enter: a new instance starts; arrive: an instance was moved to a step (a migration) and starts it; wake: a timer is due. */
+/** enter: a new instance starts; arrive: an instance was moved to a step (a migration) and starts it; wake: a timer is due; webhook: a call ended. */
 export type Trigger =
   | { readonly kind: 'enter' }
   | { readonly kind: 'arrive' }
   | { readonly kind: 'wake' }
-  | { readonly kind: 'event'; readonly event: EventTrigger };
+  | { readonly kind: 'event'; readonly event: EventTrigger }
+  /** A webhook call the instance waits for ended; `key` names the call (its effect's idempotency key). */
+  | { readonly kind: 'webhook'; readonly key: string; readonly outcome: WebhookOutcome };
 
 export interface EngineEnvironment {
   readonly now: number;
@@ -94,8 +98,12 @@ export function advance(journey: CompiledJourney, start: Instance, trigger: Trig
 
   // A waiting step first decides whether this trigger resumes it.
   let current = journey.steps.get(instance.step);
-  let resume: 'event' | 'timeout' | 'wake' | undefined;
-  if (current !== undefined && (trigger.kind === 'wake' || trigger.kind === 'event')) {
+  let resume: 'event' | 'timeout' | 'wake' | 'webhook' | undefined;
+  if (current !== undefined && trigger.kind === 'webhook') {
+    // Only the call this very visit of the step made resumes it; an answer to an older one changes nothing.
+    if (current.type !== 'webhook' || trigger.key !== key()) return { instance, effects, history };
+    resume = 'webhook';
+  } else if (current !== undefined && (trigger.kind === 'wake' || trigger.kind === 'event')) {
     if (current.type === 'waitForEvent') {
       if (trigger.kind === 'event' && awaits(current, instance, trigger.event)) resume = 'event';
       else if (trigger.kind === 'wake' && instance.wakeAt !== null && instance.wakeAt <= env.now) resume = 'timeout';
@@ -209,11 +217,25 @@ export function advance(journey: CompiledJourney, start: Instance, trigger: Trig
         note('updated_profile', Object.keys({ ...step.set, ...step.increment }).join(', '));
         goTo(step.next, env.now);
         continue;
-      case 'webhook':
-        effects.push({ kind: 'webhook', idempotencyKey: key(), url: step.url, body: step.body, step: step.id });
-        note('webhook', step.url);
-        goTo(step.next, env.now);
+      case 'webhook': {
+        if (resume === 'webhook' && trigger.kind === 'webhook') {
+          resume = undefined;
+          const route = routeWebhook(step, trigger.outcome, withEntry(env.facts(), instance), env.now);
+          note('resumed', route.why);
+          goTo(route.next, env.now);
+          continue;
+        }
+        // It waits for the answer when the answer decides where it goes.
+        const waits = step.onResponse !== undefined || step.onFailure !== undefined;
+        effects.push({ kind: 'webhook', idempotencyKey: key(), call: step, waits });
+        if (waits) {
+          note('webhook', `${step.method ?? 'POST'} ${step.url}: waiting for the answer`);
+          return { instance, effects, history };
+        }
+        note('webhook', `${step.method ?? 'POST'} ${step.url}`);
+        goTo(step.next ?? '', env.now);
         continue;
+      }
       case 'jump':
         effects.push({ kind: 'jump', idempotencyKey: key(), journey: step.journey });
         note('jumped', `to "${step.journey}"`);

@@ -1,4 +1,5 @@
 import type { JourneyChannel, MessageCategory } from '../contracts/index.js';
+import type { CompiledWebhook } from './compile.js';
 
 /** What a person entered a journey with: the entry event (if any), kept for correlation and templates. */
 export interface EntryContext {
@@ -36,6 +37,35 @@ export interface Instance {
   readonly enteredAt: number;
   readonly endedAt: number | null;
   readonly exitReason: string | null;
+}
+
+/** A person at the start of a journey version, not yet moved by the engine. */
+export function startingInstance(
+  id: string,
+  journey: { readonly id: string; readonly version: number; readonly start: string },
+  profileId: string,
+  entry: EntryContext,
+  enteredAt: number,
+): Instance {
+  return {
+    id,
+    journeyId: journey.id,
+    version: journey.version,
+    profileId,
+    status: 'active',
+    step: journey.start,
+    visit: 0,
+    stepEnteredAt: entry.at,
+    wakeAt: null,
+    waitingFor: null,
+    entry,
+    variant: null,
+    holdout: false,
+    converted: false,
+    enteredAt,
+    endedAt: null,
+    exitReason: null,
+  };
 }
 
 export type HistoryKind =
@@ -76,5 +106,5 @@ export type Effect =
       readonly step: string;
     }
   | { readonly kind: 'updateProfile'; readonly idempotencyKey: string; readonly set: Readonly<Record<string, unknown>>; readonly increment: Readonly<Record<string, number>> }
-  | { readonly kind: 'webhook'; readonly idempotencyKey: string; readonly url: string; readonly body: string | undefined; readonly step: string }
+  | { readonly kind: 'webhook'; readonly idempotencyKey: string; readonly call: CompiledWebhook; readonly waits: boolean }
   | { readonly kind: 'jump'; readonly idempotencyKey: string; readonly journey: string };

@@ -6,13 +6,15 @@ import type { Logger } from '../lib/logger.js';
 import type { Mutex } from '../lib/mutex.js';
 import type { Projection } from '../log/index.js';
 import { evaluate, factsOf, type FactsContext, type ProfileFacts, type SegmentCatalog } from '../segments/index.js';
-import type { IdentityStore, InstanceRecord, JourneyChanges, JourneyStore, LogRecord, SegmentStore } from '../store/index.js';
+import type { IdentityStore, InstanceRecord, JourneyChanges, JourneyStore, LogRecord, PendingWebhook, SegmentStore, WebhookOutcome } from '../store/index.js';
 import type { CompiledJourney } from './compile.js';
 import { advance, matches, type EventTrigger, type Trigger } from './engine.js';
 import type { JourneyCatalog } from './catalog.js';
-import type { Effect, HistoryEntry, Instance } from './instance.js';
+import { startingInstance, type Effect, type HistoryEntry, type Instance } from './instance.js';
 import { decideSend, type SendContext } from './policies.js';
 import { draw, loadSendContext } from './send-context.js';
+import { describeOutcome } from './webhook-route.js';
+import { webhookRequest } from './webhook-template.js';
 
 export interface JourneyStageOptions {
   readonly store: JourneyStore;
@@ -31,6 +33,8 @@ export interface JourneyStageOptions {
   readonly clock: Clock;
   readonly lock: Mutex;
   readonly logger: Logger;
+  /** Told after a commit that queued webhook calls, so their performer need not wait for its next round. */
+  readonly onWebhook?: () => void;
 }
 
 const spanMs = { minutes: 60_000, hours: 3_600_000, days: 86_400_000 } as const;
@@ -101,6 +105,36 @@ export class JourneyStage implements Projection {
       }
       await this.#commit(passes);
       return due.length;
+    });
+  }
+
+  /**
+   * Takes the outcome of a webhook call: notes it in the instance's history
+   * and, when the instance waits at that call, moves it on by the outcome. The
+   * outcome is stored in the same transaction, so the call is settled once.
+   * A paused journey still takes the answers to the calls it made.
+   */
+  settleWebhook(call: PendingWebhook, outcome: WebhookOutcome): Promise<void> {
+    return this.#o.lock.run(async () => {
+      const settled = [{ idempotencyKey: call.idempotencyKey, outcome }];
+      const stored = await this.#o.store.instance(call.instanceId);
+      const ws = new IdentityWorkspace(this.#o.identity);
+      if (stored === undefined || (await ws.profile(stored.profileId)) === undefined) {
+        await this.#commit([], undefined, settled);
+        return;
+      }
+      const [pass] = await this.#passes(ws, [(await ws.liveProfile(stored.profileId)).id]);
+      const instance = pass?.instances.find((i) => i.id === call.instanceId);
+      if (pass === undefined || instance === undefined) {
+        await this.#commit([], undefined, settled);
+        return;
+      }
+      const { method, url, step } = call.request;
+      this.#record(pass, instance, [{ at: this.#o.clock.now(), step, kind: 'webhook', detail: `${method} ${url}: ${describeOutcome(outcome)}` }]);
+      if (call.request.waits && instance.status === 'active') {
+        await this.#run(ws, pass, instance, { kind: 'webhook', key: call.idempotencyKey, outcome }, await this.#o.store.policies());
+      }
+      await this.#commit([pass], undefined, settled);
     });
   }
 
@@ -273,25 +307,7 @@ export class JourneyStage implements Projection {
     const facts = await this.#facts(ws, pass);
     const segment = journey.rules.segment;
     const now = this.#o.clock.now();
-    const instance: Instance = {
-      id: newId('ins'),
-      journeyId: journey.id,
-      version: journey.version,
-      profileId: pass.profileId,
-      status: 'active',
-      step: journey.start,
-      visit: 0,
-      stepEnteredAt: entry.at,
-      wakeAt: null,
-      waitingFor: null,
-      entry,
-      variant: null,
-      holdout: false,
-      converted: false,
-      enteredAt: now,
-      endedAt: null,
-      exitReason: null,
-    };
+    const instance = startingInstance(newId('ins'), journey, pass.profileId, entry, now);
     if (segment !== undefined && !facts.segments.has(segment)) return instance;
     pass.instances.push(instance);
     await this.#run(ws, pass, instance, { kind: 'enter' }, policies);
@@ -351,9 +367,24 @@ export class JourneyStage implements Projection {
         if (anchor !== undefined) await this.#o.announce([this.#identify(effect.idempotencyKey, anchor, traits, now)]);
         return;
       }
-      case 'webhook':
-        pass.changes.effects.push({ idempotencyKey: effect.idempotencyKey, instanceId: instance.id, kind: 'webhook', payload: { url: effect.url, body: effect.body, step: effect.step } });
+      case 'webhook': {
+        const facts = await this.#facts(ws, pass);
+        const request = webhookRequest(effect.call, effect.waits, {
+          profile: { id: pass.profileId, traits: facts.traits },
+          traits: facts.traits,
+          event: { name: instance.entry.event, properties: instance.entry.properties, messageId: instance.entry.messageId, timestamp: new Date(instance.entry.at).toISOString() },
+          journey: {
+            id: instance.journeyId,
+            name: this.#o.catalog.version(instance.journeyId, instance.version)?.name ?? '',
+            version: instance.version,
+            step: effect.call.id,
+            instanceId: instance.id,
+            variant: instance.variant,
+          },
+        });
+        pass.changes.effects.push({ idempotencyKey: effect.idempotencyKey, instanceId: instance.id, kind: 'webhook', payload: request });
         return;
+      }
       case 'jump': {
         const target = this.#o.catalog.byName(effect.journey);
         const journey = target && this.#o.catalog.live(target.id);
@@ -413,13 +444,15 @@ export class JourneyStage implements Projection {
     pass.changes.history.push(...history.map((h) => ({ instanceId: instance.id, ...h })));
   }
 
-  async #commit(passes: readonly Pass[], checkpoint?: Parameters<JourneyStore['commit']>[1]): Promise<void> {
+  async #commit(passes: readonly Pass[], checkpoint?: Parameters<JourneyStore['commit']>[1], settledWebhooks: JourneyChanges['settledWebhooks'] = []): Promise<void> {
     const changes: JourneyChanges = {
       instances: passes.flatMap((p) => [...p.changes.instances.values()] as InstanceRecord[]),
       history: passes.flatMap((p) => p.changes.history),
       sends: passes.flatMap((p) => p.changes.sends),
       effects: passes.flatMap((p) => p.changes.effects),
+      settledWebhooks,
     };
     await this.#o.store.commit(changes, checkpoint);
+    if (changes.effects.some((e) => e.kind === 'webhook')) this.#o.onWebhook?.();
   }
 }

@@ -1,12 +1,14 @@
 import type { ContactPolicies, SimulateRequest, SimulateResponse } from '../contracts/index.js';
 import { eventList, matchesEvent, type ProfileFacts } from '../segments/index.js';
+import type { WebhookOutcome } from '../store/index.js';
 import type { CompiledJourney } from './compile.js';
 import { advance, matches, type EventTrigger } from './engine.js';
-import type { HistoryEntry, Instance } from './instance.js';
+import { startingInstance, type HistoryEntry, type Instance } from './instance.js';
 import { decideSend, type SendContext } from './policies.js';
 import { draw } from './send-context.js';
 
 const day = 86_400_000;
+const simulatedAnswer: WebhookOutcome = { kind: 'response', status: 200, body: null, attempts: 1 };
 
 /** A made-up person for a simulation. */
 export function factsOfDescription(profile: NonNullable<SimulateRequest['profile']>): ProfileFacts {
@@ -66,31 +68,18 @@ export function simulate(
     instance = result.instance;
     path.push(...result.history);
     for (const effect of result.effects) {
+      if (effect.kind === 'webhook' && effect.waits) {
+        // Nothing is called in a simulation: the call is taken as answered 200 with an empty body.
+        path.push({ at: clock, step: effect.call.id, kind: 'webhook', detail: 'simulated: not called, taken as answered 200' });
+        run({ kind: 'webhook', key: effect.idempotencyKey, outcome: simulatedAnswer });
+      }
       if (effect.kind !== 'send') continue;
       messages.push({ at: new Date(clock).toISOString(), step: effect.step, channel: effect.channel, template: effect.template, category: effect.category });
       sent.push({ channel: effect.channel, category: effect.category, at: clock });
     }
   };
   const enter = (entry: Instance['entry']): void => {
-    instance = {
-      id: 'simulated',
-      journeyId: journey.id,
-      version: journey.version,
-      profileId,
-      status: 'active',
-      step: journey.start,
-      visit: 0,
-      stepEnteredAt: entry.at,
-      wakeAt: null,
-      waitingFor: null,
-      entry,
-      variant: null,
-      holdout: false,
-      converted: false,
-      enteredAt: clock,
-      endedAt: null,
-      exitReason: null,
-    };
+    instance = startingInstance('simulated', journey, profileId, entry, clock);
     run({ kind: 'enter' });
   };
 

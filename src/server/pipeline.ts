@@ -3,7 +3,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { Mutex } from '../lib/mutex.js';
 import { LogFollower, OutboxRelay } from '../log/index.js';
-import { JourneyCatalog, JourneyScheduler, JourneyService, JourneyStage } from '../journeys/index.js';
+import { JourneyCatalog, JourneyScheduler, JourneyService, JourneyStage, WebhookPerformer } from '../journeys/index.js';
 import { EventStoreProjection, SuppressionService, UnifyProjection, type DerivedTraits, type ProfileRules } from '../profiles/index.js';
 import { ComputedTraitService, ProfileMirrorStage, SegmentCatalog, SegmentQueries, SegmentService, SegmentStage } from '../segments/index.js';
 import type { EventLog, EventStore, OperationalStore, ProfileMirror } from '../store/index.js';
@@ -93,9 +93,11 @@ export function buildPipeline(parts: PipelineParts) {
     clock,
     lock: new Mutex(),
     logger,
+    onWebhook: () => webhooks.notify(),
   });
   // Behind segments, so the Segment Entered and Exited it triggers on are already in the log.
   const journeyFollower = new LogFollower(log, journeyStage, logger, { after: segmentFollower, ...pacing });
+  const webhooks = new WebhookPerformer({ store: state.journeys, stage: journeyStage, clock, logger });
   const followers = [unifyFollower, eventFollower, segmentFollower, journeyFollower];
 
   const backfill = {
@@ -189,13 +191,14 @@ export function buildPipeline(parts: PipelineParts) {
       await segments.start();
       await journeys.start();
       relay.start();
+      webhooks.start();
       timers = runTimers();
       await Promise.all([unify.refreshTraitIndex(), ...followers.map((f) => f.start()), mirrorStage?.start()]);
     },
     async stop(): Promise<void> {
       stopping = true;
       // The mirror first: a build waiting for it to catch up then gives up at once.
-      await Promise.all([timers, relay.stop(), mirrorStage?.stop(), segments.stop(), traits.stop()]);
+      await Promise.all([timers, relay.stop(), webhooks.stop(), mirrorStage?.stop(), segments.stop(), traits.stop()]);
       await Promise.all(followers.map((f) => f.stop()));
     },
   };

@@ -65,6 +65,36 @@ export interface SendRecord {
   readonly at: number;
 }
 
+/** A webhook call as a journey decided it (templates rendered), kept until it has an outcome. */
+export interface WebhookRequest {
+  readonly step: string;
+  readonly method: 'POST' | 'PUT' | 'PATCH';
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string | null;
+  readonly timeoutMs: number;
+  /** Retries of a transient failure after the first attempt. */
+  readonly retries: number;
+  /** The instance waits at the step for the outcome, and goes on by it. */
+  readonly waits: boolean;
+  /** Why the templates could not be rendered: nothing is called and the outcome is a failure. */
+  readonly renderError: string | null;
+}
+
+/** How a webhook call ended: the answer it got last, or no answer at all. */
+export type WebhookOutcome =
+  | { readonly kind: 'response'; readonly status: number; readonly body: unknown; readonly attempts: number }
+  | { readonly kind: 'failure'; readonly error: string; readonly attempts: number };
+
+/** A webhook call without an outcome yet. */
+export interface PendingWebhook {
+  readonly idempotencyKey: string;
+  readonly instanceId: string;
+  readonly request: WebhookRequest;
+  /** Attempts begun so far (one interrupted by a crash counts). */
+  readonly attempts: number;
+}
+
 /** Everything one pass of the journeys stage changes, committed atomically. */
 export interface JourneyChanges {
   readonly instances: readonly InstanceRecord[];
@@ -73,6 +103,8 @@ export interface JourneyChanges {
   readonly sends: readonly SendRecord[];
   /** Effects other than sends (profile updates, webhooks, jumps), for their performers. */
   readonly effects: readonly { readonly idempotencyKey: string; readonly instanceId: string; readonly kind: string; readonly payload: unknown }[];
+  /** Webhook calls that ended, with their outcome: they are never made again. */
+  readonly settledWebhooks?: readonly { readonly idempotencyKey: string; readonly outcome: WebhookOutcome }[];
 }
 
 export interface JourneyStats {
@@ -116,5 +148,14 @@ export interface JourneyStore {
   putPolicies(policies: ContactPolicies): Promise<void>;
 
   commit(changes: JourneyChanges, checkpoint?: Checkpoint): Promise<void>;
+
+  /** Webhook calls without an outcome whose next attempt is due by `now`, soonest first. */
+  dueWebhooks(now: number, limit: number): Promise<PendingWebhook[]>;
+  /**
+   * Records, before an attempt is made or after one failed, how many attempts
+   * have begun and when to try next: the lease of an attempt in flight (so a
+   * call interrupted by a crash is made again then), or the backoff of a retry.
+   */
+  scheduleWebhook(idempotencyKey: string, attempts: number, dueAt: number, lastError: string | null): Promise<void>;
   checkpoint(consumer: string, partition: number): Promise<number>;
 }

@@ -8,7 +8,9 @@ import type {
   JourneyStats,
   JourneyStore,
   JourneyVersionRecord,
+  PendingWebhook,
   SendRecord,
+  WebhookRequest,
 } from '../../store/index.js';
 import type { SqliteDatabase } from './database.js';
 
@@ -117,6 +119,7 @@ export class SqliteJourneyStore implements JourneyStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const insertEffect = db.prepare('INSERT OR IGNORE INTO journey_effects (idempotency_key, instance_id, kind, payload) VALUES (?, ?, ?, ?)');
+    const settleWebhook = db.prepare('UPDATE journey_effects SET done = 1, outcome = ? WHERE idempotency_key = ?');
     const saveCheckpoint = db.prepare(
       `INSERT INTO checkpoints (consumer, partition, offset) VALUES (?, ?, ?)
        ON CONFLICT (consumer, partition) DO UPDATE SET offset = excluded.offset`,
@@ -133,6 +136,7 @@ export class SqliteJourneyStore implements JourneyStore {
         insertSend.run(s.idempotencyKey, s.instanceId, s.journeyId, s.profileId, s.step, s.channel, s.category, s.template, s.variant, s.at);
       }
       for (const e of changes.effects) insertEffect.run(e.idempotencyKey, e.instanceId, e.kind, JSON.stringify(e.payload));
+      for (const w of changes.settledWebhooks ?? []) settleWebhook.run(JSON.stringify(w.outcome), w.idempotencyKey);
       if (checkpoint) saveCheckpoint.run(checkpoint.consumer, checkpoint.partition, checkpoint.offset);
     });
   }
@@ -290,6 +294,19 @@ export class SqliteJourneyStore implements JourneyStore {
 
   async commit(changes: JourneyChanges, checkpoint?: Checkpoint): Promise<void> {
     this.#commit(changes, checkpoint);
+  }
+
+  async dueWebhooks(now: number, limit: number): Promise<PendingWebhook[]> {
+    return this.#db
+      .prepare<[number, number], { idempotency_key: string; instance_id: string; payload: string; attempts: number }>(
+        "SELECT idempotency_key, instance_id, payload, attempts FROM journey_effects WHERE kind = 'webhook' AND done = 0 AND due_at <= ? ORDER BY due_at LIMIT ?",
+      )
+      .all(now, limit)
+      .map((r) => ({ idempotencyKey: r.idempotency_key, instanceId: r.instance_id, request: JSON.parse(r.payload) as WebhookRequest, attempts: r.attempts }));
+  }
+
+  async scheduleWebhook(idempotencyKey: string, attempts: number, dueAt: number, lastError: string | null): Promise<void> {
+    this.#db.prepare('UPDATE journey_effects SET attempts = ?, due_at = ?, last_error = ? WHERE idempotency_key = ?').run(attempts, dueAt, lastError, idempotencyKey);
   }
 
   async checkpoint(consumer: string, partition: number): Promise<number> {

@@ -326,4 +326,16 @@ export const operationalMigrations: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 12,
+    sql: `
+      -- Journey webhook calls (journeys/webhook-performer.ts): attempts begun, when the next is due
+      -- (a lease while one is in flight, a backoff after a failure), and the outcome once settled.
+      ALTER TABLE journey_effects ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE journey_effects ADD COLUMN due_at INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE journey_effects ADD COLUMN last_error TEXT;
+      ALTER TABLE journey_effects ADD COLUMN outcome TEXT;
+      CREATE INDEX journey_effects_due_webhooks ON journey_effects (due_at) WHERE kind = 'webhook' AND done = 0;
+    `,
+  },
 ];
