@@ -98,6 +98,20 @@ describe('LogFollower yielding to ingest', () => {
     await log.close();
   });
 
+  it('lets pending I/O run between batches, even when applying never really awaits', async () => {
+    const log = await logWith(50);
+    const projection = recorder();
+    const follower = new LogFollower(log, projection, silentLogger, { batchSize: 10, idleWaitMs: 50 });
+    let ioRanAfterBatch: number | undefined;
+    const started = follower.start();
+    setImmediate(() => (ioRanAfterBatch = projection.batches.length));
+    await started;
+    // Without yielding, all five batches would run in microtasks before the immediate.
+    expect(ioRanAfterBatch).toBeLessThan(5);
+    await follower.stop();
+    await log.close();
+  });
+
   it('without an ingest signal, reads batch after batch', async () => {
     const log = await logWith(50);
     const projection = recorder();
