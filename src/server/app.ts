@@ -12,6 +12,8 @@ import type { App, Services } from './http.js';
 import { parseJsonBody } from './json-body.js';
 import { requireAdminToken } from './plugins/admin-auth.js';
 import { registerErrorHandling } from './plugins/errors.js';
+import { channelsPlugin } from './plugins/channels.js';
+import { engagementPlugin } from './plugins/engagement.js';
 import { eventsPlugin } from './plugins/events.js';
 import { importsPlugin } from './plugins/imports.js';
 import { operationsPlugin } from './plugins/operations.js';
@@ -22,6 +24,7 @@ import { traitsPlugin } from './plugins/traits.js';
 import { journeysPlugin } from './plugins/journeys.js';
 import { sourcesPlugin } from './plugins/sources.js';
 import { suppressionsPlugin } from './plugins/suppressions.js';
+import { templatesPlugin } from './plugins/templates.js';
 import { trackingPlugin } from './plugins/tracking.js';
 
 const version = '0.1.0';
@@ -79,6 +82,7 @@ export async function buildApp(services: Services, logger: Logger): Promise<App>
 
   await app.register(operationsPlugin(services));
   await app.register(trackingPlugin(services));
+  await app.register(engagementPlugin(services));
   await app.register(async (api: App) => {
     api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     await api.register(async (admin: App) => {
@@ -94,6 +98,8 @@ export async function buildApp(services: Services, logger: Logger): Promise<App>
       await admin.register(journeysPlugin(services));
       await admin.register(privacyPlugin(services));
       await admin.register(suppressionsPlugin(services));
+      await admin.register(templatesPlugin(services));
+      await admin.register(channelsPlugin(services));
       await admin.register(importsPlugin(services));
     });
   }, { prefix: '/api/v1' });

@@ -16,6 +16,9 @@ export const Config = Type.Object({
   maxInflightMessages: Type.Integer({ minimum: 1 }),
   rejectionRetentionDays: Type.Number({ exclusiveMinimum: 0 }),
   configFile: Type.Optional(Type.String({ minLength: 1 })),
+  smtpUrl: Type.Optional(Type.String({ pattern: '^smtps?://', description: 'smtp://user:pass@host:port or smtps://...' })),
+  smtpFrom: Type.Optional(Type.String({ minLength: 3 })),
+  publicUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
 });
 export type Config = Static<typeof Config>;
 
@@ -40,6 +43,9 @@ export const settings: readonly { key: keyof Config; env: string; fallback?: str
   },
   { key: 'rejectionRetentionDays', env: 'TESSERA_REJECTION_RETENTION_DAYS', fallback: '30', numeric: true, doc: 'How long rejected messages are kept' },
   { key: 'configFile', env: 'TESSERA_CONFIG', doc: 'JSON file with identity and profile rules (see "Identity and profiles" in the README)' },
+  { key: 'smtpUrl', env: 'TESSERA_SMTP_URL', doc: 'Email over SMTP: smtp://user:pass@host:port (or smtps://); /api/v1/channels/email overrides it' },
+  { key: 'smtpFrom', env: 'TESSERA_SMTP_FROM', doc: 'Sender of email: address, or "Name <address>" (default Tessera <tessera@localhost>)' },
+  { key: 'publicUrl', env: 'TESSERA_PUBLIC_URL', doc: 'Base URL people reach this server at, for tracking and unsubscribe links (default: the listen address)' },
 ];
 
 const validateConfig = compileValidator(Config);

@@ -7,6 +7,7 @@ import type { ErasureService, ProfileService, SuppressionService } from '../prof
 import type { JourneyService } from '../journeys/index.js';
 import type { ComputedTraitService, SegmentService } from '../segments/index.js';
 import type { EventStore, RejectionStore } from '../store/index.js';
+import type { Delivery } from './delivery.js';
 import type { Metrics } from './metrics.js';
 
 /** The Fastify instance with TypeBox schemas as the source of request and reply types. */
@@ -34,6 +35,8 @@ export interface Services {
   readonly suppressions: SuppressionService;
   readonly erasure: ErasureService;
   readonly metrics: Metrics;
+  /** Templates, channel configuration, the delivery outbox and engagement tracking. */
+  readonly delivery: Delivery;
   /** True once storage is open and the log has been replayed into every projection. */
   readonly isReady: () => boolean;
   readonly adminToken: string;

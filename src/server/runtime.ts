@@ -13,6 +13,7 @@ import { SegmentCatalog } from '../segments/index.js';
 import { loadUnifyRules } from './config-file.js';
 import { resolveAdminToken, type AdminToken } from './admin-token.js';
 import { buildApp } from './app.js';
+import { buildDelivery } from './delivery.js';
 import type { Config } from './config.js';
 import type { App } from './http.js';
 import { erasureSecretFile, readOrCreateSecret, readSecret } from './installation-secret.js';
@@ -89,6 +90,18 @@ export async function startTessera(config: Config, logger: Logger, clock: Clock)
   });
   const { unifyParts } = pipeline;
   let ready = false;
+  const delivery = await buildDelivery({
+    config,
+    state,
+    log,
+    profiles: new ProfileService({ ...unifyParts, events: eventStore, clock, suppressions: state.suppressions, derivedTraits: pipeline.derivedTraits }),
+    suppressions: pipeline.suppressions,
+    profileRules: rules.value.profiles,
+    catalog,
+    systemSourceId: systemSource.id,
+    clock,
+    logger,
+  });
 
   const app = await buildApp(
     {
@@ -122,6 +135,7 @@ export async function startTessera(config: Config, logger: Logger, clock: Clock)
       traits: pipeline.traits,
       journeys: pipeline.journeys,
       metrics,
+      delivery,
       isReady: () => ready,
       adminToken: adminToken.token,
     },
@@ -144,6 +158,7 @@ export async function startTessera(config: Config, logger: Logger, clock: Clock)
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   logger.info({ port, dataDir: config.dataDir }, 'tessera listening');
+  await delivery.start(`http://${host}:${port}`);
 
   let closing: Promise<void> | undefined;
   return {
@@ -156,6 +171,7 @@ export async function startTessera(config: Config, logger: Logger, clock: Clock)
       closing ??= (async () => {
         clearInterval(maintenance);
         await app.close();
+        await delivery.stop();
         // The stages read the log, so they stop first; the other way round they read a closed log.
         await pipeline.stop();
         await log.close();

@@ -4,6 +4,7 @@
  * databases fit behind the same port as the embedded ones.
  */
 export type * from './computed-trait-store.js';
+export type * from './delivery-store.js';
 export type * from './event-log.js';
 export type * from './event-store.js';
 export type * from './identity-store.js';
@@ -18,6 +19,7 @@ export type * from './suppression-store.js';
 export type * from './tracking-plan-store.js';
 
 import type { ComputedTraitStore } from './computed-trait-store.js';
+import type { ChannelConfigStore, DeliveryStore, TemplateStore } from './delivery-store.js';
 import type { IdentityStore } from './identity-store.js';
 import type { ImportStore } from './import-store.js';
 import type { JourneyStore } from './journey-store.js';
@@ -39,6 +41,10 @@ export interface OperationalStore {
   readonly computedTraits: ComputedTraitStore;
   readonly journeys: JourneyStore;
   readonly imports: ImportStore;
+  /** The channels' outbox: one entry per journey send, created with it. */
+  readonly deliveries: DeliveryStore;
+  readonly templates: TemplateStore;
+  readonly channelConfigs: ChannelConfigStore;
   /** Profiles changed since the profile mirror last looked; written by the identity and segment stores' commits. */
   readonly profileChanges: ProfileChangeFeed;
   close(): Promise<void>;

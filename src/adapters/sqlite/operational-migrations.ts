@@ -338,4 +338,53 @@ export const operationalMigrations: readonly Migration[] = [
       CREATE INDEX journey_effects_due_webhooks ON journey_effects (due_at) WHERE kind = 'webhook' AND done = 0;
     `,
   },
+  {
+    version: 13,
+    sql: `
+      -- Channels (channels/delivery): one outbox entry per journey send, created by a trigger in the
+      -- transaction that records the send, so a send is never decided without an entry to deliver it.
+      CREATE TABLE deliveries (
+        id TEXT PRIMARY KEY,
+        instance_id TEXT NOT NULL,
+        journey_id TEXT NOT NULL,
+        profile_id TEXT NOT NULL,
+        step TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        category TEXT NOT NULL,
+        template TEXT NOT NULL,
+        variant TEXT,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER,
+        recipient TEXT,
+        provider TEXT,
+        provider_message_id TEXT,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status = 'queued';
+      CREATE INDEX deliveries_sending ON deliveries (status) WHERE status = 'sending';
+      CREATE INDEX deliveries_by_profile ON deliveries (profile_id, created_at);
+      CREATE INDEX deliveries_by_time ON deliveries (created_at);
+      CREATE TRIGGER journey_sends_deliver AFTER INSERT ON journey_sends
+      BEGIN
+        INSERT OR IGNORE INTO deliveries (id, instance_id, journey_id, profile_id, step, channel, category, template, variant,
+          status, attempts, next_attempt_at, created_at, updated_at)
+        VALUES (NEW.idempotency_key, NEW.instance_id, NEW.journey_id, NEW.profile_id, NEW.step, NEW.channel, NEW.category,
+          NEW.template, NEW.variant, 'queued', 0, NEW.at, NEW.at, NEW.at);
+      END;
+      CREATE TABLE message_templates (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        record TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE channel_configs (
+        channel TEXT PRIMARY KEY,
+        settings TEXT NOT NULL,
+        rate_limit TEXT,
+        updated_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

@@ -1,6 +1,8 @@
 import type { OperationalStore } from '../../store/index.js';
 import { openSqlite } from './database.js';
+import { SqliteChannelConfigStore } from './channel-config-store.js';
 import { SqliteComputedTraitStore } from './computed-trait-store.js';
+import { SqliteDeliveryStore } from './delivery-store.js';
 import { SqliteIdentityStore } from './identity-store.js';
 import { SqliteImportStore } from './import-store.js';
 import { SqliteJourneyStore } from './journey-store.js';
@@ -10,6 +12,7 @@ import { SqliteRejectionStore } from './rejection-store.js';
 import { SqliteSegmentStore } from './segment-store.js';
 import { SqliteSourceStore } from './source-store.js';
 import { SqliteSuppressionStore } from './suppression-store.js';
+import { SqliteTemplateStore } from './template-store.js';
 import { SqliteTrackingPlanStore } from './tracking-plan-store.js';
 
 /** The embedded operational store: one SQLite file holding every state table. */
@@ -28,6 +31,9 @@ export function openSqliteOperationalStore(path: string): OperationalStore {
     computedTraits: new SqliteComputedTraitStore(db),
     journeys: new SqliteJourneyStore(db),
     imports: new SqliteImportStore(db),
+    deliveries: new SqliteDeliveryStore(db),
+    templates: new SqliteTemplateStore(db),
+    channelConfigs: new SqliteChannelConfigStore(db),
     profileChanges: new SqliteProfileChangeFeed(db),
     close: () => {
       db.close();
