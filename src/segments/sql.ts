@@ -89,8 +89,6 @@ function ordered(j: string, value: Scalar, op: string, params: Params): string {
  * event properties) is parsed once rather than for each reading.
  */
 function valueTest(j: string, test: ValueTest, params: Params, timeZone: string): string {
-  // The time zone is bound alongside: DuckDB does not resolve outer columns inside the lambda birthday tests use.
-  if (test.op === 'birthday_in') return `(SELECT ${testOn('tv.v', test, params, 'tv.z')} FROM (SELECT ${j} AS v, ${timeZone} AS z) tv)`;
   return `(SELECT ${testOn('tv.v', test, params, timeZone)} FROM (SELECT ${j} AS v) tv)`;
 }
 
@@ -127,13 +125,14 @@ function testOn(j: string, test: ValueTest, params: Params, timeZone: string): s
       return `(${isDate()} AND ${at} > ${params.now} - ${params.add(spanToMs(test.span))} AND ${at} <= ${params.now})`;
     }
     case 'birthday_in': {
-      // Calendar days from today in the profile's time zone; 29 February is kept on 28 February in other years.
-      const md = `substr(${text}, 6, 5)`;
+      // Calendar days from today in the profile's time zone to the next birthday. Adding whole years
+      // to the date of birth keeps 29 February on 28 February in other years, as the evaluator does.
+      const born = `TRY_CAST(substr(${text}, 1, 10) AS DATE)`;
       const today = `CAST(timezone(${timeZone}, make_timestamptz(${params.now} * 1000)) AS DATE)`;
-      const day = `(${today} + CAST(k AS INTEGER))`;
-      const leap = `(year(${day}) % 4 = 0 AND (year(${day}) % 100 <> 0 OR year(${day}) % 400 = 0))`;
-      const hit = `strftime(${day}, '%m-%d') = ${md} OR (${md} = '02-29' AND strftime(${day}, '%m-%d') = '02-28' AND NOT ${leap})`;
-      return `(${isDate()} AND TRY_CAST(substr(${text}, 1, 10) AS DATE) IS NOT NULL AND list_bool_or(list_transform(range(0, ${params.add(test.days + 1)}), k -> ${hit})))`;
+      const onYear = (years: string): string => `CAST(${born} + to_years(CAST(${years} AS INTEGER)) AS DATE)`;
+      const thisYear = onYear(`year(${today}) - year(${born})`);
+      const next = `CASE WHEN ${thisYear} >= ${today} THEN ${thisYear} ELSE ${onYear(`year(${today}) - year(${born}) + 1`)} END`;
+      return `(${isDate()} AND ${born} IS NOT NULL AND date_diff('day', ${today}, ${next}) <= ${params.add(test.days)})`;
     }
   }
 }
