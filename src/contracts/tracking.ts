@@ -149,11 +149,22 @@ export const internalContextKey = 'tessera';
 
 export interface InternalContext {
   readonly identifiers: readonly string[];
+  /** A probabilistic match joining the identifiers' profiles (profiles/profile-matching.ts). */
+  readonly match?: MatchEdge;
+}
+
+/** Which matched pair a "Profiles Matched" message links, and how probable the match was. */
+export interface MatchEdge {
+  readonly pairId: string;
+  readonly probability: number;
 }
 
 /** The internal addressing of a message Tessera wrote, or undefined for any other message. */
 export function internalContextOf(message: CollectedMessage): InternalContext | undefined {
-  const value = message.context[internalContextKey] as { identifiers?: unknown } | undefined;
+  const value = message.context[internalContextKey] as { identifiers?: unknown; match?: { pairId?: unknown; probability?: unknown } } | undefined;
   if (value === undefined || value === null || typeof value !== 'object' || !Array.isArray(value.identifiers)) return undefined;
-  return { identifiers: value.identifiers.filter((k): k is string => typeof k === 'string') };
+  const identifiers = value.identifiers.filter((k): k is string => typeof k === 'string');
+  const match = value.match;
+  if (typeof match?.pairId === 'string' && typeof match.probability === 'number') return { identifiers, match: { pairId: match.pairId, probability: match.probability } };
+  return { identifiers };
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { MatchEdge } from '../contracts/tracking.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
@@ -23,6 +24,8 @@ export interface MessageRef {
   readonly messageId: string;
   readonly sourceId: string;
   readonly timestamp: string;
+  /** Set on a "Profiles Matched" message: the merges it causes are recorded as match edges with their score. */
+  readonly match?: MatchEdge;
 }
 
 export interface ResolverOptions {
@@ -134,7 +137,9 @@ export class IdentityResolver {
         otherProfileId: merged.id,
         identifiers: await ws.identifiersOf(survivor.id),
         at: now,
-        cause: { kind: 'message', messageId: message.messageId, sourceId: message.sourceId, identifier: key },
+        cause: message.match
+          ? { kind: 'match', messageId: message.messageId, sourceId: message.sourceId, identifier: key, pairId: message.match.pairId, probability: message.match.probability }
+          : { kind: 'message', messageId: message.messageId, sourceId: message.sourceId, identifier: key },
       });
     }
     home = this.#update(ws, home, { maxClaim: laterClaim(home.maxClaim, claim) }, now);

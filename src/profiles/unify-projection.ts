@@ -8,6 +8,7 @@ import {
   type IdentityRules,
   type Resolution,
 } from '../identity/index.js';
+import { internalContextOf } from '../contracts/tracking.js';
 import type { Clock } from '../lib/clock.js';
 import type { Mutex } from '../lib/mutex.js';
 import type { Projection } from '../log/index.js';
@@ -74,7 +75,8 @@ export class UnifyProjection implements Projection {
         // A message with no usable identifier belongs to nobody; the event store still keeps it.
         if (identifiers.length === 0) continue;
         const { message } = record;
-        const resolution = await this.#options.resolver.resolve(ws, identifiers, message);
+        const match = internalContextOf(message)?.match;
+        const resolution = await this.#options.resolver.resolve(ws, identifiers, match ? { ...message, match } : message);
         await this.#fold(ws, resolution, contributionOf(message, this.#options.profileRules));
       }
       await store.commit(changesOf(ws, this.#options.profileRules), { consumer: this.name, partition, offset: last.offset });

@@ -22,6 +22,7 @@ import { profilesPlugin } from './plugins/profiles.js';
 import { segmentsPlugin } from './plugins/segments.js';
 import { traitsPlugin } from './plugins/traits.js';
 import { journeysPlugin } from './plugins/journeys.js';
+import { matchesPlugin } from './plugins/matches.js';
 import { sourcesPlugin } from './plugins/sources.js';
 import { suppressionsPlugin } from './plugins/suppressions.js';
 import { templatesPlugin } from './plugins/templates.js';
@@ -93,6 +94,7 @@ export async function buildApp(services: Services, logger: Logger): Promise<App>
       await admin.register(sourcesPlugin(services));
       await admin.register(eventsPlugin(services));
       await admin.register(profilesPlugin(services));
+      await admin.register(matchesPlugin(services));
       await admin.register(segmentsPlugin(services));
       await admin.register(traitsPlugin(services));
       await admin.register(journeysPlugin(services));

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { Collector, ImportService, SourceService, TrackingPlanService } from '../collect/index.js';
 import type { Clock } from '../lib/clock.js';
-import type { ErasureService, ProfileService, SuppressionService } from '../profiles/index.js';
+import type { ErasureService, ProfileMatchingService, ProfileService, SuppressionService } from '../profiles/index.js';
 import type { JourneyService } from '../journeys/index.js';
 import type { ComputedTraitService, SegmentService } from '../segments/index.js';
 import type { EventStore, RejectionStore } from '../store/index.js';
@@ -29,6 +29,7 @@ export interface Services {
   readonly events: Pick<EventStore, 'list'>;
   readonly rejections: Pick<RejectionStore, 'list'>;
   readonly profiles: ProfileService;
+  readonly matches: ProfileMatchingService;
   readonly segments: SegmentService;
   readonly traits: ComputedTraitService;
   readonly journeys: JourneyService;

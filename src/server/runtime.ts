@@ -6,9 +6,9 @@ import { Collector, ImportService, SourceService, TrackingPlanService } from '..
 import type { Clock } from '../lib/clock.js';
 import { IngestLoad } from '../lib/ingest-load.js';
 import type { Logger } from '../lib/logger.js';
-import { ErasedIdentifiers } from '../identity/index.js';
+import { compareByPriority, ErasedIdentifiers, parseIdentifierKey } from '../identity/index.js';
 import { invalid } from '../lib/errors.js';
-import { ErasureService, ProfileService } from '../profiles/index.js';
+import { ErasureService, ProfileMatchingService, ProfileService } from '../profiles/index.js';
 import { SegmentCatalog } from '../segments/index.js';
 import { loadUnifyRules } from './config-file.js';
 import { resolveAdminToken, type AdminToken } from './admin-token.js';
@@ -121,6 +121,16 @@ export async function startTessera(config: Config, logger: Logger, clock: Clock)
       events: eventStore,
       rejections: state.rejections,
       profiles: new ProfileService({ ...unifyParts, events: eventStore, clock, suppressions: state.suppressions, derivedTraits: pipeline.derivedTraits }),
+      matches: new ProfileMatchingService({
+        identity: state.identity,
+        matches: state.matches,
+        log,
+        profileRules: rules.value.profiles,
+        compareKeys: (a, b) =>
+          compareByPriority(parseIdentifierKey(a) ?? { type: a, value: '' }, parseIdentifierKey(b) ?? { type: b, value: '' }, rules.value.identity),
+        systemSourceId: systemSource.id,
+        clock,
+      }),
       suppressions: pipeline.suppressions,
       erasure: new ErasureService({
         ...unifyParts,

@@ -61,7 +61,9 @@ export interface HistoryEntry {
 export type HistoryCause =
   | { readonly kind: 'message'; readonly messageId: string; readonly sourceId: string; readonly identifier: string }
   | { readonly kind: 'recompute'; readonly messageId: string; readonly sourceId: string }
-  | { readonly kind: 'split'; readonly requestedBy: string };
+  | { readonly kind: 'split'; readonly requestedBy: string }
+  /** A probabilistic match linked the profiles: the "Profiles Matched" message, its pair and score. */
+  | { readonly kind: 'match'; readonly messageId: string; readonly sourceId: string; readonly identifier: string; readonly pairId: string; readonly probability: number };
 
 export interface StoredHistoryEntry extends HistoryEntry {
   readonly id: number;

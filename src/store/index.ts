@@ -10,6 +10,7 @@ export type * from './event-store.js';
 export type * from './identity-store.js';
 export type * from './import-store.js';
 export type * from './journey-store.js';
+export type * from './match-store.js';
 export type * from './profile-changes.js';
 export type * from './profile-mirror.js';
 export type * from './rejection-store.js';
@@ -23,6 +24,7 @@ import type { ChannelConfigStore, DeliveryStore, TemplateStore } from './deliver
 import type { IdentityStore } from './identity-store.js';
 import type { ImportStore } from './import-store.js';
 import type { JourneyStore } from './journey-store.js';
+import type { MatchStore } from './match-store.js';
 import type { ProfileChangeFeed } from './profile-changes.js';
 import type { RejectionStore } from './rejection-store.js';
 import type { SegmentStore } from './segment-store.js';
@@ -41,6 +43,8 @@ export interface OperationalStore {
   readonly computedTraits: ComputedTraitStore;
   readonly journeys: JourneyStore;
   readonly imports: ImportStore;
+  /** Probabilistic matches between profiles: runs, auto-merged pairs, the review queue and its decisions. */
+  readonly matches: MatchStore;
   /** The channels' outbox: one entry per journey send, created with it. */
   readonly deliveries: DeliveryStore;
   readonly templates: TemplateStore;

@@ -327,6 +327,37 @@ export const operationalMigrations: readonly Migration[] = [
     `,
   },
   {
+    version: 11,
+    sql: `
+      -- Probabilistic matching of profiles (profiles/profile-matching.ts, store/match-store.ts): each run
+      -- with its config and summary, and each pair a run kept (auto-merged or for review) with the
+      -- decision on it. A pair's id derives from its two anchor identifiers, so decisions are remembered.
+      CREATE TABLE match_runs (
+        id TEXT PRIMARY KEY,
+        config TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE match_pairs (
+        id TEXT PRIMARY KEY,
+        run_id TEXT NOT NULL,
+        left_key TEXT NOT NULL,
+        right_key TEXT NOT NULL,
+        left_profile_id TEXT NOT NULL,
+        right_profile_id TEXT NOT NULL,
+        probability REAL NOT NULL,
+        weight REAL NOT NULL,
+        status TEXT NOT NULL,
+        explanation TEXT NOT NULL,
+        decided_by TEXT,
+        decided_at INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX match_pairs_review ON match_pairs (probability DESC, id) WHERE status = 'review';
+    `,
+  },
+  {
     version: 12,
     sql: `
       -- Journey webhook calls (journeys/webhook-performer.ts): attempts begun, when the next is due

@@ -6,6 +6,7 @@ import { SqliteDeliveryStore } from './delivery-store.js';
 import { SqliteIdentityStore } from './identity-store.js';
 import { SqliteImportStore } from './import-store.js';
 import { SqliteJourneyStore } from './journey-store.js';
+import { SqliteMatchStore } from './match-store.js';
 import { operationalMigrations } from './operational-migrations.js';
 import { SqliteProfileChangeFeed } from './profile-changes.js';
 import { SqliteRejectionStore } from './rejection-store.js';
@@ -31,6 +32,7 @@ export function openSqliteOperationalStore(path: string): OperationalStore {
     computedTraits: new SqliteComputedTraitStore(db),
     journeys: new SqliteJourneyStore(db),
     imports: new SqliteImportStore(db),
+    matches: new SqliteMatchStore(db),
     deliveries: new SqliteDeliveryStore(db),
     templates: new SqliteTemplateStore(db),
     channelConfigs: new SqliteChannelConfigStore(db),
