@@ -18,8 +18,9 @@ export interface SmtpCatcher {
  * A real SMTP server on a free local port that keeps every message it
  * accepts, parsed. Recipients starting with `bounce` get a 550 (a hard
  * bounce), those starting with `later` a 451 (a transient failure).
+ * `replyDelayMs` holds each message's final reply back, as a slow server would.
  */
-export async function startSmtpCatcher(): Promise<SmtpCatcher> {
+export async function startSmtpCatcher(options: { replyDelayMs?: number } = {}): Promise<SmtpCatcher> {
   const mails: CaughtMail[] = [];
   const attempts: string[] = [];
   const server = new SMTPServer({
@@ -43,7 +44,7 @@ export async function startSmtpCatcher(): Promise<SmtpCatcher> {
       simpleParser(stream).then(
         (parsed) => {
           for (const rcpt of session.envelope.rcptTo) mails.push({ to: rcpt.address, parsed });
-          callback();
+          setTimeout(callback, options.replyDelayMs ?? 0);
         },
         (error: Error) => callback(error),
       );
