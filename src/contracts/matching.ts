@@ -152,12 +152,6 @@ export const MatchConfig = Type.Object(
           maxIterations: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
           tolerance: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 0.1 })),
           uSampleSize: Type.Optional(Type.Integer({ minimum: 1000, maximum: 100_000_000, description: 'Random pairs drawn to estimate u (default 20 per record, between 100,000 and 1,000,000)' })),
-          method: Type.Optional(
-            Type.Enum(['all', 'rules'] as const, {
-              description: 'all (default): EM over every comparable pair (random pairs stand for those outside the blocks); rules: EM inside the blocks of each training rule',
-            }),
-          ),
-          trainingRules: Type.Optional(Type.Array(BlockingRule, { minItems: 1, maxItems: 16, description: 'method rules: the blocks m is estimated in (default: the blocking rules)' })),
           jointFields: Type.Optional(
             Type.Union([Type.Literal('auto'), Type.Array(Type.Array(Type.String({ minLength: 1 }), { minItems: 2, maxItems: 3 }))], {
               description: 'Fields scored together because they agree together (town and postcode): auto (default) detects them on random pairs; [] for none',

@@ -93,8 +93,7 @@ export function missingColumns(config: MatchConfig, columns: readonly string[]):
     const wanted = field.column === undefined ? [field.name] : typeof field.column === 'string' ? [field.column] : field.column;
     for (const c of wanted) if (!have.has(c)) problems.push({ field: `fields[${f}].column`, rule: 'column', message: `column '${c}' is not in the input (columns: ${list})` });
   });
-  const rules = [...config.blocking.map((r, i) => [`blocking[${i}]`, r] as const), ...(config.em?.trainingRules ?? []).map((r, i) => [`em.trainingRules[${i}]`, r] as const)];
-  for (const [at, rule] of rules) {
+  for (const [at, rule] of config.blocking.map((r, i) => [`blocking[${i}]`, r] as const)) {
     rule.on.forEach((term, t) => {
       const name = typeof term === 'string' ? term : term.field;
       if (!fieldNames.has(name) && !have.has(name)) problems.push({ field: `${at}.on[${t}]`, rule: 'field', message: `'${name}' is neither a field nor a column` });
@@ -113,7 +112,6 @@ export function trainingSettings(config: MatchConfig, records: number): Training
     uSampleSize: config.em?.uSampleSize ?? defaultUSampleSize(records),
     fixU: config.em?.fixU ?? false,
     seed: config.em?.seed ?? 1,
-    method: config.em?.method ?? 'all',
     jointFields: config.em?.jointFields ?? 'auto',
   };
 }

@@ -19,7 +19,7 @@ export { codePatterns, expectationMaximisation, PatternCounter, type CodedPatter
 export { detectDependence, factorCode, makeFactor, type Factor, type FactorValues } from './factors.js';
 export { evaluateClusters, type Accuracy } from './evaluation.js';
 export { fieldValues, type FieldValues } from './field-values.js';
-export { compareInThread, runMatching, type MatchProgress, type MatchRun, type MatchRunOptions, type PairComparer } from './matcher.js';
+export { runMatching, type MatchProgress, type MatchRun, type MatchRunOptions } from './matcher.js';
 export { log2Odds, PairScorer, probabilityOf, type FactorContribution, type FactorModel, type MatchModel, type PairExplanation } from './model.js';
 export { PairBuffer } from './pair-buffer.js';
 export { parseTable, readTable, TableReadError } from './read-table.js';

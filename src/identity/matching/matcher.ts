@@ -25,12 +25,7 @@ export interface MatchRunOptions {
   /** dedupe: records of one table; link: the table's sources (files) are linked to each other only. */
   readonly mode: 'dedupe' | 'link';
   readonly progress?: MatchProgress;
-  /** Compares candidate pairs; the default compares them in this thread. */
-  readonly compare?: PairComparer;
 }
-
-/** Fills in the levels of every pair of a buffer. */
-export type PairComparer = (pairs: PairBuffer, comparators: readonly FieldComparator[], progress?: MatchProgress) => void | Promise<void>;
 
 export interface MatchRun {
   readonly table: RecordTable;
@@ -49,7 +44,8 @@ export interface MatchRun {
   readonly timings: Readonly<Record<string, number>>;
 }
 
-export const compareInThread: PairComparer = (pairs, comparators, progress) => {
+/** Fills in the levels of every candidate pair. */
+function comparePairs(pairs: PairBuffer, comparators: readonly FieldComparator[], progress?: MatchProgress): void {
   const F = comparators.length;
   const bar = progress?.phase('comparing pairs', pairs.size);
   const { left, right, levels } = pairs.arrays();
@@ -62,7 +58,7 @@ export const compareInThread: PairComparer = (pairs, comparators, progress) => {
   }
   bar?.tick(pairs.size);
   bar?.end();
-};
+}
 
 export async function runMatching(input: RecordTable, config: MatchConfig, options: MatchRunOptions): Promise<MatchRun> {
   const timings: Record<string, number> = {};
@@ -88,7 +84,6 @@ export async function runMatching(input: RecordTable, config: MatchConfig, optio
   lap('prepare');
 
   const rules: CompiledRule[] = config.blocking.map((rule) => compileRule(rule, table, values));
-  const extraRules = (config.em?.trainingRules ?? []).map((rule) => compileRule(rule, table, values));
   const pairs = new PairBuffer(comparators.length, 1 << 16);
   const blockingBar = options.progress?.phase('blocking', rules.length);
   let rulesDone = 0;
@@ -104,7 +99,7 @@ export async function runMatching(input: RecordTable, config: MatchConfig, optio
   blockingBar?.end();
   lap('blocking');
 
-  await (options.compare ?? compareInThread)(pairs, comparators, options.progress);
+  comparePairs(pairs, comparators, options.progress);
   lap('comparing');
 
   const trainingBar = options.progress?.phase('training (EM)', 1);
@@ -113,7 +108,6 @@ export async function runMatching(input: RecordTable, config: MatchConfig, optio
     comparators,
     pairs,
     blockingRules: rules,
-    trainingRules: extraRules,
     scope,
     size,
     settings: trainingSettings(config, size),

@@ -5,20 +5,15 @@
  *    frequencies among non-matches, which random pairs nearly all are) and
  *    show which fields agree together more than chance; those are joined into
  *    one factor (factors.ts) so their shared evidence is counted once.
- * 2. m (and lambda) by expectation maximisation, in one of two ways:
- *    - `all` (default): over every comparable pair, the candidate pairs as
- *      they are and the rest stood for by the random pairs outside every
- *      block, each weighted by how many pairs it represents;
- *    - `rules`: inside the blocks of each training rule, leaving out the
- *      factors the rule constrains (inside "same surname" blocks every pair
- *      agrees on surname, so those blocks say nothing about it); a factor's
- *      m is the mean over the rules that estimated it.
+ * 2. m (and lambda) by expectation maximisation over every comparable pair:
+ *    the candidate pairs as they are, and the rest stood for by the random
+ *    pairs outside every block, each weighted by how many pairs it represents.
  * 3. lambda, the share of comparable pairs that match, by expectation
  *    maximisation of lambda alone over the scored candidate pairs with the
  *    final m and u (pairs outside every block count as non-matches).
  */
 import type { MatchField } from '../../contracts/matching.js';
-import { blockedTogether, forEachCandidatePair, type CompiledRule, type PairScope } from './blocking.js';
+import { blockedTogether, type CompiledRule, type PairScope } from './blocking.js';
 import type { FieldComparator } from './comparators.js';
 import { codePatterns, expectationMaximisation, initialM, PatternCounter } from './em.js';
 import { codeLabel, detectDependence, factorValues, makeFactor, type Factor, type FactorValues, type FieldDependence } from './factors.js';
@@ -32,20 +27,16 @@ export interface TrainingSettings {
   readonly uSampleSize: number;
   readonly fixU: boolean;
   readonly seed: number;
-  readonly method: 'all' | 'rules';
   /** Fields to score jointly: detected, none, or named groups. */
   readonly jointFields: 'auto' | readonly (readonly string[])[];
 }
 
-export interface RuleTraining {
-  readonly rule: string;
+/** How the expectation maximisation of m went. */
+export interface EmTraining {
+  /** Pattern-weighted pairs it ran over: the candidates plus those the random pairs outside the blocks stand for. */
   readonly pairs: number;
-  /** Share of the rule's pairs EM took for matches. */
-  readonly lambda: number;
   readonly iterations: number;
   readonly converged: boolean;
-  /** Factors whose m this rule estimated. */
-  readonly estimated: readonly string[];
 }
 
 export interface TrainingReport {
@@ -53,9 +44,7 @@ export interface TrainingReport {
   readonly exhaustive: boolean;
   readonly dependence: readonly FieldDependence[];
   readonly factors: readonly string[];
-  readonly rules: readonly RuleTraining[];
-  /** Factors no rule could estimate, fitted on all candidate pairs instead. */
-  readonly fallbackFactors: readonly string[];
+  readonly em: EmTraining;
   readonly lambda: number;
   readonly comparablePairs: number;
   /** lambda times the comparable pairs: how many matching pairs the model expects. */
@@ -69,8 +58,6 @@ export interface TrainingInput {
   readonly pairs: PairBuffer;
   /** The blocking rules: every pair they block together is in `pairs`. */
   readonly blockingRules: readonly CompiledRule[];
-  /** Rules to train in (method `rules`) instead of the blocking rules; their pairs are generated here. */
-  readonly trainingRules: readonly CompiledRule[];
   readonly scope: PairScope;
   readonly size: number;
   readonly settings: TrainingSettings;
@@ -119,83 +106,32 @@ export function trainModel(input: TrainingInput): TrainedModel {
   const { factors, dependence } = chooseFactors(input, random.sample);
   const values = factors.map((factor) => factorValues(factor, comparators));
   const u = factors.map((factor, k) => factorU(factor, values[k]!, random, input.scope));
-  const K = factors.length;
 
-  const mSum = factors.map((f) => new Float64Array(f.size));
-  const mRules = new Array<number>(K).fill(0);
-  const rules: RuleTraining[] = [];
-  const emOptions = { maxIterations: settings.maxIterations, tolerance: settings.tolerance, fixU: settings.fixU };
+  // Every comparable pair: the candidates, and the random pairs outside every block standing for the rest.
+  const counter = new PatternCounter(levelCounts, comparators.map(() => true));
   const levels = pairs.arrays().levels;
-  const allFields = comparators.map(() => true);
-
-  const fit = (name: string, counter: PatternCounter, active: boolean[], lambda: number): void => {
-    const count = counter.total;
-    if (count === 0 || !active.some(Boolean)) {
-      rules.push({ rule: name, pairs: count, lambda: 0, iterations: 0, converged: false, estimated: [] });
-      return;
-    }
-    const result = expectationMaximisation(codePatterns(counter.build(), factors), active, { lambda, m: factors.map(initialM), u }, emOptions);
-    const estimated: string[] = [];
-    active.forEach((on, k) => {
-      if (!on) return;
-      const m = result.m[k]!;
-      mSum[k]!.forEach((_, c) => (mSum[k]![c]! += m[c]!));
-      mRules[k]! += 1;
-      estimated.push(factors[k]!.name);
-    });
-    rules.push({ rule: name, pairs: count, lambda: result.lambda, iterations: result.iterations, converged: result.converged, estimated });
-  };
-
-  if (settings.method === 'all') {
-    const counter = new PatternCounter(levelCounts, allFields);
-    for (let p = 0; p < pairs.size; p++) counter.add(levels, p * F);
-    const sample = random.sample;
-    const sampleLevels = sample.arrays().levels;
-    const outside: number[] = [];
-    for (let p = 0; p < sample.size; p++) {
-      const i = sample.left(p);
-      const j = sample.right(p);
-      if (!input.blockingRules.some((rule) => blockedTogether(rule, i, j))) outside.push(p);
-    }
-    const weight = outside.length === 0 ? 0 : Math.max(0, total - pairs.size) / outside.length;
-    for (const p of outside) counter.add(sampleLevels, p * F, weight);
-    fit('all pairs', counter, factors.map(() => true), Math.min(0.5, pairs.size / Math.max(1, total) / 10));
-  } else {
-    const trainingRules = input.trainingRules.length > 0 ? input.trainingRules : input.blockingRules;
-    const stored = input.trainingRules.length === 0;
-    for (const rule of trainingRules) {
-      const active = factors.map((factor) => factor.fields.every((f) => !rule.fields.has(comparators[f]!.name)));
-      const counter = new PatternCounter(levelCounts, allFields);
-      if (stored) {
-        for (let p = 0; p < pairs.size; p++) if (blockedTogether(rule, pairs.left(p), pairs.right(p))) counter.add(levels, p * F);
-      } else {
-        const row = new Uint8Array(F);
-        forEachCandidatePair([rule], input.scope, (i, j) => {
-          for (let f = 0; f < F; f++) row[f] = comparators[f]!.compare(i, j);
-          counter.add(row, 0);
-        });
-      }
-      fit(rule.name, counter, active, 0.1);
-    }
+  for (let p = 0; p < pairs.size; p++) counter.add(levels, p * F);
+  const sample = random.sample;
+  const sampleLevels = sample.arrays().levels;
+  const outside: number[] = [];
+  for (let p = 0; p < sample.size; p++) {
+    const i = sample.left(p);
+    const j = sample.right(p);
+    if (!input.blockingRules.some((rule) => blockedTogether(rule, i, j))) outside.push(p);
   }
-
-  // Factors that every rule constrains: fit on all candidate pairs.
-  const fallback = factors.map((_, k) => mRules[k] === 0);
-  if (fallback.some(Boolean)) {
-    const counter = new PatternCounter(levelCounts, allFields);
-    for (let p = 0; p < pairs.size; p++) counter.add(levels, p * F);
-    const result = expectationMaximisation(codePatterns(counter.build(), factors), factors.map(() => true), { lambda: 0.1, m: factors.map(initialM), u }, emOptions);
-    fallback.forEach((on, k) => {
-      if (!on) return;
-      mSum[k]!.set(result.m[k]!);
-      mRules[k] = 1;
-    });
-  }
+  const weight = outside.length === 0 ? 0 : Math.max(0, total - pairs.size) / outside.length;
+  for (const p of outside) counter.add(sampleLevels, p * F, weight);
+  const fitted = expectationMaximisation(
+    codePatterns(counter.build(), factors),
+    factors.map(() => true),
+    { lambda: Math.min(0.5, pairs.size / Math.max(1, total) / 10), m: factors.map(initialM), u },
+    { maxIterations: settings.maxIterations, tolerance: settings.tolerance, fixU: settings.fixU },
+  );
 
   const factorModels: FactorModel[] = factors.map((factor, k) => ({
     factor,
     labels: Array.from({ length: factor.size }, (_, code) => codeLabel(factor, code, comparators)),
-    m: Array.from(mSum[k]!, (x) => x / mRules[k]!),
+    m: Array.from(fitted.m[k]!),
     u: Array.from(u[k]!),
     termFrequency: factor.exactCode >= 0 ? jointTermFrequency(factor, input.fields) : null,
   }));
@@ -209,8 +145,7 @@ export function trainModel(input: TrainingInput): TrainedModel {
       exhaustive: random.exhaustive,
       dependence,
       factors: factors.map((f) => f.name),
-      rules,
-      fallbackFactors: factors.filter((_, k) => fallback[k]).map((f) => f.name),
+      em: { pairs: counter.total, iterations: fitted.iterations, converged: fitted.converged },
       lambda,
       comparablePairs: total,
       expectedMatches: lambda * total,
