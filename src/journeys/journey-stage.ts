@@ -6,7 +6,7 @@ import type { Logger } from '../lib/logger.js';
 import type { Mutex } from '../lib/mutex.js';
 import type { Projection } from '../log/index.js';
 import { evaluate, factsOf, type FactsContext, type ProfileFacts, type SegmentCatalog } from '../segments/index.js';
-import type { IdentityStore, InstanceRecord, JourneyChanges, JourneyStore, LogRecord, PendingWebhook, SegmentStore, WebhookOutcome } from '../store/index.js';
+import type { IdentityStore, InstanceRecord, JourneyChanges, JourneyStore, LogRecord, Membership, PendingWebhook, SegmentStore, WebhookOutcome } from '../store/index.js';
 import type { CompiledJourney } from './compile.js';
 import { advance, matches, type EventTrigger, type Trigger } from './engine.js';
 import type { JourneyCatalog } from './catalog.js';
@@ -48,6 +48,8 @@ interface Pass {
   sendContext: ((holdout: boolean) => SendContext) | undefined;
   readonly recentSends: { channel: SendContext['recentSends'][number]['channel']; category: SendContext['recentSends'][number]['category']; at: number }[];
   identifiers: string[] | undefined;
+  /** Segment memberships loaded for a whole batch of timers at once; otherwise read when facts are. */
+  memberships?: readonly Membership[];
 }
 
 /**
@@ -96,10 +98,15 @@ export class JourneyStage implements Projection {
       const due = (await this.#o.store.dueInstances(now, limit)).filter((i) => this.#o.catalog.running(i.journeyId));
       if (due.length === 0) return 0;
       const ws = new IdentityWorkspace(this.#o.identity);
-      const passes = await this.#passes(ws, [...new Set(due.map((i) => i.profileId))]);
+      const profileIds = [...new Set(due.map((i) => i.profileId))];
+      const passes = await this.#passes(ws, profileIds);
+      // One read of the batch's memberships instead of one per person: timers bring no message that could change them.
+      const memberships = await this.#o.segments.membershipsOf(profileIds);
+      for (const pass of passes) pass.memberships = memberships.get(pass.profileId) ?? [];
       const policies = await this.#o.store.policies();
+      const dueIds = new Set(due.map((i) => i.id));
       for (const pass of passes) {
-        for (const instance of pass.instances.filter((i) => due.some((d) => d.id === i.id))) {
+        for (const instance of pass.instances.filter((i) => dueIds.has(i.id))) {
           await this.#run(ws, pass, instance, { kind: 'wake' }, policies);
         }
       }
@@ -247,7 +254,7 @@ export class JourneyStage implements Projection {
   async #facts(ws: IdentityWorkspace, pass: Pass): Promise<ProfileFacts> {
     if (pass.facts === undefined) {
       const profile = await ws.liveProfile(pass.profileId);
-      const memberships = (await this.#o.segments.membershipsOf([pass.profileId])).get(pass.profileId) ?? [];
+      const memberships = pass.memberships ?? (await this.#o.segments.membershipsOf([pass.profileId])).get(pass.profileId) ?? [];
       const names = new Set(memberships.map((m) => this.#o.segmentCatalog.segment(m.segmentId)?.name).filter((n): n is string => n !== undefined));
       pass.facts = factsOf(profile, names, this.#o.facts, this.#o.clock.now());
     }

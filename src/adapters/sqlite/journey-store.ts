@@ -12,6 +12,7 @@ import type {
   SendRecord,
   WebhookRequest,
 } from '../../store/index.js';
+import type Database from 'better-sqlite3';
 import type { SqliteDatabase } from './database.js';
 
 interface JourneyRow {
@@ -100,6 +101,7 @@ const toSend = (r: SendRow): SendRecord => ({
 
 export class SqliteJourneyStore implements JourneyStore {
   readonly #db: SqliteDatabase;
+  readonly #statements = new Map<string, Database.Statement<unknown[], unknown>>();
   readonly #commit: (changes: JourneyChanges, checkpoint: Checkpoint | undefined) => void;
 
   constructor(db: SqliteDatabase) {
@@ -200,18 +202,17 @@ export class SqliteJourneyStore implements JourneyStore {
   }
 
   async instancesOf(profileIds: readonly string[]): Promise<InstanceRecord[]> {
-    const statement = this.#db.prepare<[string], InstanceRow>('SELECT * FROM journey_instances WHERE profile_id = ? ORDER BY entered_at, id');
+    const statement = this.#prepare<[string], InstanceRow>('SELECT * FROM journey_instances WHERE profile_id = ? ORDER BY entered_at, id');
     return [...new Set(profileIds)].flatMap((id) => statement.all(id).map(toInstance));
   }
 
   async instance(id: string): Promise<InstanceRecord | undefined> {
-    const row = this.#db.prepare<[string], InstanceRow>('SELECT * FROM journey_instances WHERE id = ?').get(id);
+    const row = this.#prepare<[string], InstanceRow>('SELECT * FROM journey_instances WHERE id = ?').get(id);
     return row && toInstance(row);
   }
 
   async dueInstances(now: number, limit: number): Promise<InstanceRecord[]> {
-    return this.#db
-      .prepare<[number, number], InstanceRow>(
+    return this.#prepare<[number, number], InstanceRow>(
         "SELECT * FROM journey_instances WHERE status = 'active' AND wake_at IS NOT NULL AND wake_at <= ? ORDER BY wake_at LIMIT ?",
       )
       .all(now, limit)
@@ -219,8 +220,7 @@ export class SqliteJourneyStore implements JourneyStore {
   }
 
   async historyOf(instanceId: string): Promise<InstanceHistoryRecord[]> {
-    return this.#db
-      .prepare<[string], { instance_id: string; at: number; step: string | null; kind: string; detail: string }>(
+    return this.#prepare<[string], { instance_id: string; at: number; step: string | null; kind: string; detail: string }>(
         'SELECT instance_id, at, step, kind, detail FROM journey_history WHERE instance_id = ? ORDER BY id',
       )
       .all(instanceId)
@@ -237,8 +237,7 @@ export class SqliteJourneyStore implements JourneyStore {
   }
 
   async sendsOf(profileId: string, since: number): Promise<SendRecord[]> {
-    return this.#db
-      .prepare<[string, number], SendRow>('SELECT * FROM journey_sends WHERE profile_id = ? AND at >= ? ORDER BY at')
+    return this.#prepare<[string, number], SendRow>('SELECT * FROM journey_sends WHERE profile_id = ? AND at >= ? ORDER BY at')
       .all(profileId, since)
       .map(toSend);
   }
@@ -282,7 +281,7 @@ export class SqliteJourneyStore implements JourneyStore {
   }
 
   async policies(): Promise<ContactPolicies> {
-    const row = this.#db.prepare<[], { policies: string }>('SELECT policies FROM contact_policies WHERE id = 1').get();
+    const row = this.#prepare<[], { policies: string }>('SELECT policies FROM contact_policies WHERE id = 1').get();
     return row === undefined ? {} : (JSON.parse(row.policies) as ContactPolicies);
   }
 
@@ -297,8 +296,7 @@ export class SqliteJourneyStore implements JourneyStore {
   }
 
   async dueWebhooks(now: number, limit: number): Promise<PendingWebhook[]> {
-    return this.#db
-      .prepare<[number, number], { idempotency_key: string; instance_id: string; payload: string; attempts: number }>(
+    return this.#prepare<[number, number], { idempotency_key: string; instance_id: string; payload: string; attempts: number }>(
         "SELECT idempotency_key, instance_id, payload, attempts FROM journey_effects WHERE kind = 'webhook' AND done = 0 AND due_at <= ? ORDER BY due_at LIMIT ?",
       )
       .all(now, limit)
@@ -306,12 +304,21 @@ export class SqliteJourneyStore implements JourneyStore {
   }
 
   async scheduleWebhook(idempotencyKey: string, attempts: number, dueAt: number, lastError: string | null): Promise<void> {
-    this.#db.prepare('UPDATE journey_effects SET attempts = ?, due_at = ?, last_error = ? WHERE idempotency_key = ?').run(attempts, dueAt, lastError, idempotencyKey);
+    this.#prepare('UPDATE journey_effects SET attempts = ?, due_at = ?, last_error = ? WHERE idempotency_key = ?').run(attempts, dueAt, lastError, idempotencyKey);
+  }
+
+  /** Statements of the hot paths (timers, passes, webhooks), prepared once. */
+  #prepare<Params extends unknown[], Row = unknown>(sql: string): Database.Statement<Params, Row> {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement as Database.Statement<Params, Row>;
   }
 
   async checkpoint(consumer: string, partition: number): Promise<number> {
-    const row = this.#db
-      .prepare<[string, number], { offset: number }>('SELECT offset FROM checkpoints WHERE consumer = ? AND partition = ?')
+    const row = this.#prepare<[string, number], { offset: number }>('SELECT offset FROM checkpoints WHERE consumer = ? AND partition = ?')
       .get(consumer, partition);
     return row?.offset ?? 0;
   }
