@@ -5,17 +5,20 @@
  * only from here.
  */
 export * from './channels.js';
+export * from './channel-settings.js';
 export * from './common.js';
 export * from './computed-traits.js';
 export * from './consent.js';
 export * from './delivery.js';
 export * from './events.js';
 export * from './imports.js';
+export * from './inbox.js';
 export * from './journey-views.js';
 export * from './journeys.js';
 export * from './policies.js';
 export * from './privacy.js';
 export * from './profiles.js';
+export * from './push.js';
 export * from './rejections.js';
 export * from './segments.js';
 export * from './sources.js';
@@ -24,3 +27,4 @@ export * from './templates.js';
 export * from './tracking.js';
 export * from './tracking-plans.js';
 export * from './unify-config.js';
+export * from './webhooks.js';

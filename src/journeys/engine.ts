@@ -7,6 +7,7 @@
  */
 import type { EventMatch, JourneyChannel } from '../contracts/index.js';
 import { instantOf, nextLocalTime, wallClock } from '../lib/zoned-time.js';
+import { bestChannels } from './best-channel.js';
 import { evaluate, matchesEvent, type ProfileFacts } from '../segments/index.js';
 import type { CompiledJourney, CompiledStep } from './compile.js';
 import type { Effect, HistoryEntry, Instance } from './instance.js';
@@ -195,7 +196,7 @@ export function advance(journey: CompiledJourney, start: Instance, trigger: Trig
         continue;
       }
       case 'send': {
-        const channels: JourneyChannel[] = step.channel === 'best' ? ['push', 'sms', 'email'] : typeof step.channel === 'string' ? [step.channel] : [...step.channel];
+        const channels: JourneyChannel[] = step.channel === 'best' ? bestChannels(env.facts().traits) : typeof step.channel === 'string' ? [step.channel] : [...step.channel];
         const decision = env.decideSend(channels, step.category, instance);
         if (decision.kind === 'delay') {
           instance = { ...instance, wakeAt: decision.until };

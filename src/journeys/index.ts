@@ -10,6 +10,7 @@
  * WebhookPerformer, at least once towards the receiver (with an
  * Idempotency-Key) and exactly once on Tessera's side.
  */
+export { bestChannelOrder, bestChannelTrait } from './best-channel.js';
 export { JourneyCatalog } from './catalog.js';
 export { compileJourney, type CompiledJourney } from './compile.js';
 export { decideSend, type SendContext, type SendDecision } from './policies.js';

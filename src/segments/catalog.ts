@@ -2,7 +2,7 @@ import type { Condition } from '../contracts/index.js';
 import type { AggregateDefinition, AggregateRegistry } from '../profiles/index.js';
 import type { ComputedTraitRecord, SegmentRecord } from '../store/index.js';
 import { aggregatesOfCondition } from './aggregate-history.js';
-import { ComputedTraitSet, compileTrait } from './computed-traits.js';
+import { ComputedTraitSet, compileTrait, type CompiledTrait } from './computed-traits.js';
 import { SegmentSet } from './segment-set.js';
 
 /**
@@ -20,10 +20,13 @@ export class SegmentCatalog implements AggregateRegistry {
   #segmentsById = new Map<string, SegmentRecord>();
   /** Conditions later stages evaluate (journey branches and exits), whose event aggregates must be fed too. */
   #conditions: readonly Condition[] = [];
+  /** Computed traits defined in code (the channels' affinity), always present; their names are taken. */
+  readonly #builtInTraits: readonly CompiledTrait[];
 
-  constructor(segments: readonly SegmentRecord[] = [], traits: readonly ComputedTraitRecord[] = []) {
+  constructor(segments: readonly SegmentRecord[] = [], traits: readonly ComputedTraitRecord[] = [], builtInTraits: readonly CompiledTrait[] = []) {
     this.#segments = segments;
     this.#traits = traits;
+    this.#builtInTraits = builtInTraits;
     this.#rebuild();
   }
 
@@ -72,7 +75,7 @@ export class SegmentCatalog implements AggregateRegistry {
       const compiled = compileTrait(t);
       return compiled.ok ? [compiled.value] : [];
     });
-    this.#computed = new ComputedTraitSet(traits);
+    this.#computed = new ComputedTraitSet([...this.#builtInTraits, ...traits]);
     const segments = this.#segments.filter((s) => s.status !== 'failed');
     // Once its aggregates are filled, a segment is kept current while its first members are decided.
     this.#live = new SegmentSet(

@@ -58,7 +58,8 @@ export class ComputedTraitService {
 
   async create(input: ComputedTraitCreate): Promise<ComputedTraitView> {
     const all = await this.#o.store.list();
-    if (all.some((t) => t.name === input.name)) throw new TesseraError('TESSERA_ERR_CONFLICT', `a computed trait named "${input.name}" already exists`);
+    // The catalog also holds the built-in traits, whose names are taken too.
+    if (all.some((t) => t.name === input.name) || this.#o.catalog.computed.has(input.name)) throw new TesseraError('TESSERA_ERR_CONFLICT', `a computed trait named "${input.name}" already exists`);
     const now = this.#o.clock.now();
     const record: ComputedTraitRecord = {
       id: newId('trt'),

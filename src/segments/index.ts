@@ -21,6 +21,7 @@ export { aggregatesOfCondition } from './aggregate-history.js';
 export { backfillAggregates, type BackfillDependencies } from './backfill.js';
 export { SegmentCatalog } from './catalog.js';
 export { ComputedTraitService, type ComputedTraitServiceOptions } from './computed-trait-service.js';
+export type { CompiledTrait } from './computed-traits.js';
 export { checkCondition, readDefinition, readFilters, type DefinitionProblem } from './check.js';
 export { evaluate } from './evaluate.js';
 export { eventList, matchesEvent } from './event-list.js';

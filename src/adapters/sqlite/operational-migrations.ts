@@ -327,6 +327,43 @@ export const operationalMigrations: readonly Migration[] = [
     `,
   },
   {
+    version: 10,
+    sql: `
+      -- Web push subscriptions (store/push-subscription-store.ts): one per browser endpoint, reached
+      -- from a profile through its push_subscription identifier (the row's id).
+      CREATE TABLE push_subscriptions (
+        id TEXT PRIMARY KEY,
+        endpoint TEXT NOT NULL UNIQUE,
+        p256dh TEXT NOT NULL,
+        auth TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      -- The in-app inbox (store/inbox-store.ts): one row per message, read by the person's apps.
+      CREATE TABLE inbox_messages (
+        id TEXT PRIMARY KEY,
+        delivery_id TEXT NOT NULL UNIQUE,
+        profile_id TEXT NOT NULL,
+        title TEXT,
+        body TEXT NOT NULL,
+        url TEXT,
+        origin TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        read_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX inbox_messages_by_profile ON inbox_messages (profile_id, created_at);
+      -- Webhook deliveries the dispatcher gave up on (store/webhook-dead-letter-store.ts), until replayed.
+      CREATE TABLE webhook_dead_letters (
+        delivery_id TEXT PRIMARY KEY,
+        reason TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        failed_at INTEGER NOT NULL,
+        replayed_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX webhook_dead_letters_by_time ON webhook_dead_letters (failed_at) WHERE replayed_at IS NULL;
+    `,
+  },
+  {
     version: 11,
     sql: `
       -- Probabilistic matching of profiles (profiles/profile-matching.ts, store/match-store.ts): each run

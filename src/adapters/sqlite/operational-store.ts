@@ -5,16 +5,19 @@ import { SqliteComputedTraitStore } from './computed-trait-store.js';
 import { SqliteDeliveryStore } from './delivery-store.js';
 import { SqliteIdentityStore } from './identity-store.js';
 import { SqliteImportStore } from './import-store.js';
+import { SqliteInboxStore } from './inbox-store.js';
 import { SqliteJourneyStore } from './journey-store.js';
 import { SqliteMatchStore } from './match-store.js';
 import { operationalMigrations } from './operational-migrations.js';
 import { SqliteProfileChangeFeed } from './profile-changes.js';
+import { SqlitePushSubscriptionStore } from './push-subscription-store.js';
 import { SqliteRejectionStore } from './rejection-store.js';
 import { SqliteSegmentStore } from './segment-store.js';
 import { SqliteSourceStore } from './source-store.js';
 import { SqliteSuppressionStore } from './suppression-store.js';
 import { SqliteTemplateStore } from './template-store.js';
 import { SqliteTrackingPlanStore } from './tracking-plan-store.js';
+import { SqliteWebhookDeadLetterStore } from './webhook-dead-letter-store.js';
 
 /** The embedded operational store: one SQLite file holding every state table. */
 export function openSqliteOperationalStore(path: string): OperationalStore {
@@ -32,6 +35,9 @@ export function openSqliteOperationalStore(path: string): OperationalStore {
     computedTraits: new SqliteComputedTraitStore(db),
     journeys: new SqliteJourneyStore(db),
     imports: new SqliteImportStore(db),
+    pushSubscriptions: new SqlitePushSubscriptionStore(db),
+    inbox: new SqliteInboxStore(db),
+    webhookDeadLetters: new SqliteWebhookDeadLetterStore(db),
     matches: new SqliteMatchStore(db),
     deliveries: new SqliteDeliveryStore(db),
     templates: new SqliteTemplateStore(db),
