@@ -74,6 +74,38 @@ describe('LogFollower yielding to ingest', () => {
     await log.close();
   });
 
+  it('stretches the rest after a long batch so the stage keeps to its share while ingest is busy', async () => {
+    const log = await logWith(100);
+    const projection = recorder();
+    const slow: Projection = {
+      ...projection,
+      name: 'slow',
+      async apply(partition, records) {
+        // Applying takes 60 ms of the thread.
+        const until = performance.now() + 60;
+        while (performance.now() < until);
+        await projection.apply(partition, records);
+      },
+    };
+    const follower = new LogFollower(log, slow, silentLogger, {
+      batchSize: 10,
+      busyBatchSize: 10,
+      maxRestMs: 50,
+      busyShare: 0.2,
+      idleWaitMs: 50,
+      ingest: { busy: () => true },
+    });
+    void follower.start();
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    const starts = projection.batches.map((b) => b.at);
+    await follower.stop();
+    // 60 ms at a fifth of the time: a batch every 300 ms, not every 110 ms.
+    expect(starts.length).toBeGreaterThanOrEqual(2);
+    expect(starts.length).toBeLessThanOrEqual(4);
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(280);
+    await log.close();
+  });
+
   it('catches up without pausing once ingest quietens', async () => {
     const log = await logWith(100);
     const projection = recorder();

@@ -28,6 +28,9 @@ export interface FollowerOptions {
    * most `maxRestMs` after its last batch, so it never stalls) and reads up
    * to `busyBatchSize` records at a time. It falls behind during a burst and
    * catches up after it, and its commits are fewer and larger meanwhile.
+   * When a batch took long (a loaded machine, a costly stage), the rest after
+   * it is stretched so that the stage's batches take at most `busyShare` of
+   * the time while ingest is busy.
    */
   readonly ingest?: { busy(): boolean };
   /**
@@ -38,6 +41,11 @@ export interface FollowerOptions {
    */
   readonly busyBatchSize?: number;
   readonly maxRestMs?: number;
+  /**
+   * Default 0.05: the four stages together then take at most about a fifth of
+   * the event loop during a burst, whatever a record costs them.
+   */
+  readonly busyShare?: number;
 }
 
 /** How often a resting stage looks whether ingest has quietened. */
@@ -63,6 +71,7 @@ export class LogFollower {
   readonly #ingest: { busy(): boolean } | undefined;
   readonly #busyBatchSize: number;
   readonly #maxRestMs: number;
+  readonly #busyShare: number;
   readonly #progressWaiters = new Set<() => void>();
   #loops: Promise<void>[] = [];
   #stopping = false;
@@ -80,6 +89,7 @@ export class LogFollower {
     this.#ingest = options.ingest;
     this.#busyBatchSize = options.busyBatchSize ?? 1_000;
     this.#maxRestMs = options.maxRestMs ?? 1_000;
+    this.#busyShare = options.busyShare ?? 0.05;
   }
 
   /** The last offset the projection applied in `partition`. */
@@ -151,9 +161,11 @@ export class LogFollower {
     check();
     /** When the last batch was applied (performance.now()), for resting while ingest is busy. */
     let appliedAt = Number.NEGATIVE_INFINITY;
+    /** How long resting after that batch may last while ingest is busy. */
+    let restMs = this.#maxRestMs;
     while (!this.#stopping) {
       try {
-        if (this.#ingest?.busy()) await this.#rest(appliedAt);
+        if (this.#ingest?.busy()) await this.#rest(appliedAt + restMs);
         const position = this.#positions[partition] ?? 0;
         const ceiling = this.#after?.position(partition);
         if (ceiling !== undefined && ceiling <= position) {
@@ -167,8 +179,10 @@ export class LogFollower {
           await this.#log.waitForAppend(partition, position, this.#idleWaitMs);
           continue;
         }
+        const startedAt = performance.now();
         await this.#projection.apply(partition, records);
         appliedAt = performance.now();
+        restMs = Math.max(this.#maxRestMs, ((appliedAt - startedAt) * (1 - this.#busyShare)) / this.#busyShare);
         this.#positions[partition] = last.offset;
         for (const wake of [...this.#progressWaiters]) wake();
         failures = 0;
@@ -187,9 +201,8 @@ export class LogFollower {
     }
   }
 
-  /** Waits while ingest is busy, until `maxRestMs` after the last batch at most. */
-  async #rest(appliedAt: number): Promise<void> {
-    const until = appliedAt + this.#maxRestMs;
+  /** Waits while ingest is busy, until `until` (performance.now()) at most. */
+  async #rest(until: number): Promise<void> {
     for (let now = performance.now(); now < until && !this.#stopping && this.#ingest?.busy(); now = performance.now()) {
       await new Promise((resolve) => setTimeout(resolve, Math.min(restStepMs, until - now)));
     }
