@@ -27,6 +27,21 @@ describe('proposeConfig', () => {
     expect(parseMatchConfig(config).ok).toBe(true);
   });
 
+  it('keeps every address line, and takes house numbers and national ids as exact values', () => {
+    const table = tableFromRows([
+      { rec_id: 'r1', street_number: '12', address_1: 'high street', address_2: 'flat 2', soc_sec_id: '1234567', 'post code': '2600' },
+    ]);
+    const { config } = proposeConfig(table);
+    expect(config.fields.map((f) => [f.name, f.column ?? f.name, f.kind])).toEqual([
+      ['street_number', 'street_number', 'exact'],
+      ['address_1', 'address_1', 'text'],
+      ['address_2', 'address_2', 'text'],
+      ['soc_sec_id', 'soc_sec_id', 'exact'],
+      ['postcode', 'post code', 'postcode'],
+    ]);
+    expect(config.blocking[0]).toEqual({ on: ['soc_sec_id'] });
+  });
+
   it('says so when nothing can be matched on', () => {
     expect(() => proposeConfig(tableFromRows([{ id: '1', amount: '3' }]))).toThrow(/no column looks like/);
   });

@@ -10,17 +10,19 @@ import { defaultLevels } from './comparators.js';
 import { normalizeDate } from './normalize.js';
 import type { RecordTable } from './record-table.js';
 
-type Role = 'first' | 'last' | 'fullName' | 'email' | 'phone' | 'date' | 'postcode' | 'town' | 'address' | 'region' | 'gender';
+type Role = 'first' | 'last' | 'fullName' | 'email' | 'phone' | 'date' | 'postcode' | 'town' | 'houseNumber' | 'address' | 'region' | 'gender' | 'nationalId';
 
 const byName: readonly [RegExp, Role][] = [
   [/^(first|given|fore|christian)_?name|^f_?name|^givenname$|^first$/, 'first'],
   [/^(last|sur|family)_?name|^l_?name|^surname$|^last$/, 'last'],
   [/^(full_?)?name$|^(customer|person|contact)_?name$/, 'fullName'],
   [/e_?mail/, 'email'],
+  [/ssn|soc_?sec|national_?(id|insurance)|passport|tax_?id/, 'nationalId'],
   [/phone|mobile|^tel|cell/, 'phone'],
   [/dob|birth|_date$|^date/, 'date'],
   [/zip|post_?code|postal/, 'postcode'],
   [/city|town|suburb|locality|birth_?place/, 'town'],
+  [/^(street_|house_)?(number|no|num)$/, 'houseNumber'],
   [/address|street/, 'address'],
   [/^(state|county|region|province)$/, 'region'],
   [/^(gender|sex)$/, 'gender'],
@@ -35,10 +37,15 @@ const kindOf: Record<Role, MatchFieldKind> = {
   date: 'date',
   postcode: 'postcode',
   town: 'text',
+  houseNumber: 'exact',
   address: 'text',
   region: 'exact',
   gender: 'exact',
+  nationalId: 'exact',
 };
+
+/** Roles a table may hold several columns of (address lines); any other role is taken by its first column. */
+const repeatable: ReadonlySet<Role> = new Set(['address']);
 
 /** The share of a column's non-empty sample values that pass a test. */
 function share(values: readonly string[], test: (v: string) => boolean): number {
@@ -83,25 +90,27 @@ export function proposeConfig(table: RecordTable): ProposedConfig {
     const lower = column.toLowerCase().replace(/[\s-]+/g, '_');
     const role = byName.find(([pattern]) => pattern.test(lower))?.[1] ?? roleByShape(sampleOf(table.columns.get(column) ?? []));
     // One field per role: a second email column is as likely a work address as a duplicate.
-    if (role === undefined || used.has(role)) {
+    if (role === undefined || (used.has(role) && !repeatable.has(role))) {
       ignored.push(column);
       continue;
     }
+    // A column name that cannot be a field name gives the role's (numbered when the role repeats).
+    const name = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(column) ? column : `${role}${used.has(role) ? fields.length : ''}`;
     used.add(role);
-    const name = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(column) ? column : role;
     fields.push({ name, ...(name !== column && { column }), kind: kindOf[role], role });
   }
   if (fields.length === 0) throw new Error(`no column looks like a name, email, phone, date or address (columns: ${table.columnNames.join(', ')})`);
   const first = fields.find((f) => f.role === 'first');
   const last = fields.find((f) => f.role === 'last');
   const nameOf = (role: Role): string | undefined => fields.find((f) => f.role === role)?.name;
-  const withSwap = (field: MatchField, other: string): MatchField => {
-    const levels: MatchLevel[] = defaultLevels('name');
+  const withSwap = (field: MatchField, other: string, nicknames: boolean): MatchField => {
+    // Nicknames are given names: Bob stands for Robert, never for a surname.
+    const levels: MatchLevel[] = defaultLevels('name').filter((l) => nicknames || l.type !== 'nickname');
     return { ...field, levels: [levels[0]!, { type: 'swapped', with: other }, ...levels.slice(1)] };
   };
   const proposed: MatchField[] = fields.map(({ role, ...field }) => {
-    if (first && last && role === 'first') return withSwap(field, last.name);
-    if (first && last && role === 'last') return withSwap(field, first.name);
+    if (first && last && role === 'first') return withSwap(field, last.name, true);
+    if (first && last && role === 'last') return withSwap(field, first.name, false);
     return field;
   });
 
@@ -112,6 +121,8 @@ export function proposeConfig(table: RecordTable): ProposedConfig {
   const postcode = nameOf('postcode');
   const town = nameOf('town');
   const fullName = nameOf('fullName');
+  const nationalId = nameOf('nationalId');
+  if (nationalId) blocking.push({ on: [nationalId] });
   if (email) blocking.push({ on: [email] });
   if (phone) blocking.push({ on: [phone] });
   if (first && last) blocking.push({ on: [first.name, last.name] });
