@@ -6,7 +6,8 @@
  * the pipeline would spend entering them one event at a time.
  */
 import type { JourneyDefinition } from '../../src/contracts/index.js';
-import { emptyState } from '../../src/profiles/index.js';
+import { emptyState, resolveProfileRules } from '../../src/profiles/index.js';
+import { traitIndexKey } from '../../src/profiles/trait-index.js';
 import type { InstanceRecord, OperationalStore, ProfileRecord, StateJson } from '../../src/store/index.js';
 
 export const waitingJourney = { id: 'jrn_bench_timers', name: 'Bench timers' } as const;
@@ -47,6 +48,7 @@ export async function seedWaiting(state: OperationalStore, people: number, dueAt
       createdAt: now,
       updatedAt: now,
     }));
+    const last = from + indexes.length === people;
     await state.identity.commit({
       identifiers: indexes.map((i) => ({ key: `user_id:bench-${i}`, profileId: benchProfileId(i), createdAt: now })),
       fragments: [],
@@ -54,6 +56,8 @@ export async function seedWaiting(state: OperationalStore, people: number, dueAt
       history: [],
       conflicts: { replaceFor: [], add: [] },
       cannotLinks: [],
+      // The profiles have no traits, so nothing to index; saying so spares the server re-indexing them all at start.
+      ...(last && { traitIndexRules: traitIndexKey(resolveProfileRules(undefined)) }),
     });
     const instances: InstanceRecord[] = indexes.map((i) => {
       const entered = dueAt(i) - waitMs;
