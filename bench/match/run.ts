@@ -50,13 +50,16 @@ interface Row {
   readonly seconds: number;
   readonly peakMb?: number;
   readonly published?: string;
+  /** Seconds per phase of the run (prepare, blocking, comparing, training, scoring, clustering). */
+  readonly phases: Readonly<Record<string, number>>;
 }
 
 async function measure(set: sets.BenchSet): Promise<Row> {
   const started = performance.now();
   const run = await runMatching(set.table, set.config, { mode: set.mode });
   const seconds = (performance.now() - started) / 1000;
-  return { name: set.name, records: set.table.ids.length, pairs: run.pairs.size, accuracy: evaluateClusters(run.clustering.labels, set.truth), seconds, ...(set.published && { published: set.published }) };
+  const phases = Object.fromEntries(Object.entries(run.timings).map(([phase, ms]) => [phase, ms / 1000]));
+  return { name: set.name, records: set.table.ids.length, pairs: run.pairs.size, accuracy: evaluateClusters(run.clustering.labels, set.truth), seconds, phases, ...(set.published && { published: set.published }) };
 }
 
 const f = (x: number): string => x.toFixed(4);
@@ -91,6 +94,8 @@ if (flags['synthetic-child']) {
   if (!flags['no-synthetic']) {
     const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, '--synthetic-child', '--records', flags.records], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     if (child.status !== 0) throw new Error(`synthetic run failed (exit ${child.status ?? child.signal})`);
-    printRow({ ...(JSON.parse(child.stdout) as Row), published: 'goal < 180 s, < 4 GB' });
+    const row = JSON.parse(child.stdout) as Row;
+    printRow({ ...row, published: 'goal < 180 s, < 4 GB' });
+    console.log(`\n${row.name}, seconds by phase (the rest is generating the data): ${Object.entries(row.phases).map(([phase, s]) => `${phase} ${s.toFixed(1)}`).join(', ')}`);
   }
 }

@@ -130,10 +130,16 @@ export function generateCustomers(records: number, seed: number): SyntheticSet {
     const t = townZipf.draw(random);
     return { street: `${random.int(1, 2500)} ${random.pick(streets)}`, city: towns[t]!, zip: random.pick(townZips[t]!) };
   };
+  // A mailbox belongs to one person: a provider hands out an address once, so a taken one gets digits added.
+  const takenEmails = new Set<string>();
   const newEmail = (first: string, last: string): string => {
     const n = random.int(0, 99);
     const local = [`${first}.${last}`, `${first[0]}${last}`, `${first}${last}${n}`, `${first}_${n}`, `${last}.${first}${n}`][random.int(0, 4)]!;
-    return `${local}@${random.pick(domains)}`;
+    const domain = random.pick(domains);
+    let email = `${local}@${domain}`;
+    while (takenEmails.has(email)) email = `${local}${random.int(0, 9999)}@${domain}`;
+    takenEmails.add(email);
+    return email;
   };
   const newPhone = (): string => `${random.int(201, 989)}${random.int(200, 999)}${String(random.int(0, 9999)).padStart(4, '0')}`;
 
