@@ -129,6 +129,21 @@ describe('webhook step', () => {
     expect((await sendsTo(basic, journey)).map((s) => s.template)).toEqual(['welcome']);
   });
 
+  it('simulates a webhook step without calling it, taking it as answered 200', async () => {
+    const journey = (await tessera.api<JsonBody>('GET', '/journeys')).body.journeys.find((j: { name: string }) => j.name === 'CRM sync');
+    const before = calls.length;
+    const sim = await tessera.api<JsonBody>('POST', `/journeys/${journey.id}/simulate`, {
+      profile: { traits: { email: 'sim@example.com' } },
+      events: [{ event: 'Lead Created', properties: { source: 'sim' }, timestamp: '2026-01-01T10:00:00Z' }],
+    });
+    expect(sim.status).toBe(200);
+    const path = sim.body.path as { kind: string; detail: string }[];
+    expect(path.find((p) => p.kind === 'webhook' && p.detail.startsWith('simulated'))?.detail).toBe('simulated: not called, taken as answered 200');
+    expect(path.find((p) => p.kind === 'resumed')?.detail).toBe('answered 200 after 1 attempt: no branch held: else');
+    expect(sim.body.messages.map((m: { template: string }) => m.template)).toEqual(['welcome']);
+    expect(calls.length).toBe(before);
+  });
+
   it('retries a transient failure with the same idempotency key, and goes on when it then succeeds', async () => {
     answers.set('/flaky-once', (_, nth) => (nth === 1 ? { status: 503 } : { status: 204 }));
     const journey = await liveJourney('Flaky once', {
