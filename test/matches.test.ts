@@ -66,17 +66,20 @@ const doubtful: [Person, Person][] = [
     { first: 'cornelius', last: 'oyelaran', dob: '1972-09-30', city: 'bath' },
     { first: 'cornelius', last: 'oyelaran', dob: '', city: 'york' },
   ],
+  [
+    { first: 'philippa', last: 'zabrowski', dob: '1981-05-03', city: 'ely' },
+    { first: 'philippa', last: 'zabrowski', dob: '', city: 'truro' },
+  ],
 ];
 
 const csv = (id: string, rows: [string, Person][]): string =>
   [`${id},first_name,last_name,birth_date,city`, ...rows.map(([key, p]) => `${key},${p.first},${p.last},${p.dob},${p.city}`)].join('\n') + '\n';
-const crmRows: [string, Person][] = [...people.map((p, i): [string, Person] => [`c${i}`, p]), ['c-d0', doubtful[0]![0]], ['c-d1', doubtful[1]![0]]];
+const crmRows: [string, Person][] = [...people.map((p, i): [string, Person] => [`c${i}`, p]), ...doubtful.map(([crm], k): [string, Person] => [`c-d${k}`, crm])];
 // The POS system knows the first 40 people, and 10 the CRM does not.
 const posRows: [string, Person][] = [
   ...people.slice(0, 40).map((p, i): [string, Person] => [`p${i}`, posVersion(p, i)]),
   ...Array.from({ length: 10 }, (_, k): [string, Person] => [`p-new${k}`, { first: firsts[(k * 3) % firsts.length]!, last: `newcombe${syllables[k]!}`, dob: `1990-0${1 + (k % 9)}-1${k}`, city: 'derby' }]),
-  ['p-d0', doubtful[0]![1]],
-  ['p-d1', doubtful[1]![1]],
+  ...doubtful.map(([, pos], k): [string, Person] => [`p-d${k}`, pos]),
 ];
 
 const mapping = (id: string): ImportMapping => ({
@@ -165,6 +168,7 @@ describe('matching imported profiles with no shared key', { timeout: 120_000 }, 
     const pairs = await reviewQueue();
     expect(queued(pairs, 'crm_id:c-d0', 'pos_id:p-d0')).toBeDefined();
     expect(queued(pairs, 'crm_id:c-d1', 'pos_id:p-d1')).toBeDefined();
+    expect(queued(pairs, 'crm_id:c-d2', 'pos_id:p-d2')).toBeDefined();
     for (const pair of pairs) {
       expect(pair.status).toBe('review');
       expect(pair.probability).toBeGreaterThanOrEqual(0.2);
@@ -231,6 +235,15 @@ describe('matching imported profiles with no shared key', { timeout: 120_000 }, 
     expect((await profileOf('crm_id:c-d1')).id).not.toBe((await profileOf('pos_id:p-d1')).id);
     // The split pair stays apart too: its decision (merged) is remembered, and the split forbids the link.
     expect((await profileOf('crm_id:c4')).id).not.toBe((await profileOf('pos_id:p4')).id);
+  });
+
+  it('settles a queued pair whose profiles were joined meanwhile by a shared identifier', async () => {
+    const pair = queued(await reviewQueue(), 'crm_id:c-d2', 'pos_id:p-d2')!;
+    const web = await tessera.createSource('Web', 'web');
+    expect((await tessera.track('/v1/identify', web.writeKey, { anonymousId: 'anon-d2', traits: { crm_id: 'c-d2', pos_id: 'p-d2' } })).status).toBe(200);
+    await tessera.settled();
+    expect(queued(await reviewQueue(), 'crm_id:c-d2', 'pos_id:p-d2')).toBeUndefined();
+    expect((await tessera.api<MatchPair>('GET', `/matches/${pair.id}`)).body).toMatchObject({ status: 'merged', decidedBy: 'identity-graph' });
   });
 
   it('refuses a config naming a trait no profile has', async () => {

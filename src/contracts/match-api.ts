@@ -52,7 +52,7 @@ export const matchPairStatuses = ['merged', 'review', 'accepted', 'rejected'] as
 
 export const MatchPair = Type.Object({
   id: Type.String(),
-  status: Type.Enum(matchPairStatuses, { description: 'merged: linked by a run; review: waiting; accepted, rejected: decided by a person (remembered)' }),
+  status: Type.Enum(matchPairStatuses, { description: 'merged: linked by a run, or found already joined in the identity graph; review: waiting; accepted, rejected: decided by a person (remembered)' }),
   probability: Type.Number(),
   weight: Type.Number({ description: 'Match weight, log2 odds' }),
   profileIds: Type.Array(Type.String(), { description: 'The two profiles when scored (a merged-away id answers with its survivor)' }),

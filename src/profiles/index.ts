@@ -34,7 +34,7 @@ export {
   type ProfileState,
 } from './state.js';
 export { historyView, type DerivedTraits, type TraitView } from './profile-view.js';
-export { ProfileMatchingService, matchPairId, type ProfileMatchingOptions } from './profile-matching.js';
+export { ProfileMatchingService, type ProfileMatchingOptions } from './profile-matching.js';
 export { ProfileService, type ProfileServiceOptions } from './profile-service.js';
 export { SuppressionService, type SuppressionServiceOptions } from './suppressions.js';
 export { UnifyProjection, asJson, asState, changesOf, rebuildProfileState, type UnifyOptions } from './unify-projection.js';

@@ -53,7 +53,7 @@ const recordColumn = '__record';
 const profilePage = 1000;
 
 /** Pair ids from the two anchors, in either order: the same two people give the same id in every run. */
-export function matchPairId(a: string, b: string): string {
+function matchPairId(a: string, b: string): string {
   const [x, y] = a < b ? [a, b] : [b, a];
   return `mp_${createHash('sha256').update(`${x}\n${y}`).digest('base64url').slice(0, 22)}`;
 }
@@ -172,9 +172,22 @@ export class ProfileMatchingService {
       if (typeof probability !== 'number' || typeof id !== 'string') throw invalid([{ field: 'querystring.cursor', rule: 'cursor', message: 'is not a cursor this endpoint gave' }]);
       after = { probability, id };
     }
-    const pairs = await this.#o.matches.reviewQueue(limit, after);
+    // Pairs whose two profiles were joined since (another match, a shared identifier) are settled, not shown.
+    const pairs: MatchPairRecord[] = [];
+    let exhausted = false;
+    while (pairs.length < limit && !exhausted) {
+      const page = await this.#o.matches.reviewQueue(limit - pairs.length, after);
+      exhausted = page.length < limit - pairs.length;
+      const ws = new IdentityWorkspace(this.#o.identity);
+      for (const pair of page) {
+        after = { probability: pair.probability, id: pair.id };
+        const [left, right] = await Promise.all([ws.profileOf(pair.leftKey), ws.profileOf(pair.rightKey)]);
+        if (left !== undefined && left.id === right?.id) await this.#o.matches.decide(pair.id, 'review', 'merged', 'identity-graph', this.#o.clock.now());
+        else pairs.push(pair);
+      }
+    }
     const last = pairs.at(-1);
-    return { pairs: pairs.map(pairView), nextCursor: pairs.length === limit && last ? encodeCursor([last.probability, last.id]) : null };
+    return { pairs: pairs.map(pairView), nextCursor: !exhausted && last ? encodeCursor([last.probability, last.id]) : null };
   }
 
   /** A person says the two are one: they are linked as a run would have. */
