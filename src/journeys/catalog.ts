@@ -83,6 +83,11 @@ export class JourneyCatalog {
     });
   }
 
+  /** The journeys whose instances may move now (live ones). */
+  runningIds(): string[] {
+    return [...this.#records.values()].filter((r) => r.status === 'live').map((r) => r.id);
+  }
+
   /** Whether instances of the journey may move: not while it is paused. */
   running(journeyId: string): boolean {
     const status = this.#records.get(journeyId)?.status;

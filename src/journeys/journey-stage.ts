@@ -95,7 +95,7 @@ export class JourneyStage implements Projection {
   runDueTimers(limit = 500): Promise<number> {
     return this.#o.lock.run(async () => {
       const now = this.#o.clock.now();
-      const due = (await this.#o.store.dueInstances(now, limit)).filter((i) => this.#o.catalog.running(i.journeyId));
+      const due = await this.#o.store.dueInstances(now, limit, this.#o.catalog.runningIds());
       if (due.length === 0) return 0;
       const ws = new IdentityWorkspace(this.#o.identity);
       const profileIds = [...new Set(due.map((i) => i.profileId))];

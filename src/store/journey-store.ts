@@ -132,8 +132,8 @@ export interface JourneyStore {
   /** Instances of the profiles (all statuses), oldest first. */
   instancesOf(profileIds: readonly string[]): Promise<InstanceRecord[]>;
   instance(id: string): Promise<InstanceRecord | undefined>;
-  /** Active instances whose timer is due, soonest first. */
-  dueInstances(now: number, limit: number): Promise<InstanceRecord[]>;
+  /** Active instances of these journeys whose timer is due, soonest first (a paused journey's timers wait without holding up others'). */
+  dueInstances(now: number, limit: number, journeyIds: readonly string[]): Promise<InstanceRecord[]>;
   historyOf(instanceId: string): Promise<InstanceHistoryRecord[]>;
   /** Active instances of a journey at a version, for migrating them to a new one. */
   activeInstances(journeyId: string, version: number, afterId: string, limit: number): Promise<InstanceRecord[]>;

@@ -211,13 +211,16 @@ export class SqliteJourneyStore implements JourneyStore {
     return row && toInstance(row);
   }
 
-  async dueInstances(now: number, limit: number): Promise<InstanceRecord[]> {
-    return this.#prepare<[number, number], InstanceRow>(
-        "SELECT * FROM journey_instances WHERE status = 'active' AND wake_at IS NOT NULL AND wake_at <= ? ORDER BY wake_at LIMIT ?",
-      )
-      .all(now, limit)
+  async dueInstances(now: number, limit: number, journeyIds: readonly string[]): Promise<InstanceRecord[]> {
+    if (journeyIds.length === 0) return [];
+    return this.#prepare<(string | number)[], InstanceRow>(
+      `SELECT * FROM journey_instances WHERE status = 'active' AND wake_at IS NOT NULL AND wake_at <= ?
+         AND journey_id IN (${journeyIds.map(() => '?').join(',')}) ORDER BY wake_at LIMIT ?`,
+    )
+      .all(now, ...journeyIds, limit)
       .map(toInstance);
   }
+
 
   async historyOf(instanceId: string): Promise<InstanceHistoryRecord[]> {
     return this.#prepare<[string], { instance_id: string; at: number; step: string | null; kind: string; detail: string }>(
