@@ -14,7 +14,7 @@ export { MessageComposer } from './delivery/composer.js';
 export { DeliveryDispatcher, interruptedReason } from './delivery/dispatcher.js';
 export { ProviderLimits, TokenBucket } from './delivery/token-bucket.js';
 export { SmtpAdapter, classifySmtpError } from './email/smtp-adapter.js';
-export { EngagementService } from './engagement/engagement-service.js';
+export { EngagementService, type ProviderReport } from './engagement/engagement-service.js';
 export { EngagementRecorder } from './engagement/recorder.js';
 export { LinkSigner } from './engagement/signed-links.js';
 export type { Person, PersonReader } from './person.js';

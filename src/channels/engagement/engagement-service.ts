@@ -19,6 +19,12 @@ export interface EngagementServiceOptions {
   readonly logger: Logger;
 }
 
+/** What a provider reports later about a message it accepted (SMS status callbacks, email feedback loops). */
+export type ProviderReport =
+  | { readonly kind: 'delivered' }
+  | { readonly kind: 'bounced'; readonly reason: string }
+  | { readonly kind: 'complained'; readonly reason: string };
+
 export type Verified = { readonly ok: true; readonly payload: LinkPayload; readonly delivery: DeliveryRecord } | { readonly ok: false };
 
 /**
@@ -64,7 +70,31 @@ export class EngagementService {
     await this.#record('Unsubscribed', delivery, { method }, false);
   }
 
-  async #record(event: 'Message Opened' | 'Message Clicked' | 'Unsubscribed', delivery: DeliveryRecord, extra: Record<string, unknown>, repeatable: boolean): Promise<void> {
+  /**
+   * Records what a provider reported about a delivery: `Message Delivered`;
+   * or a late bounce or a complaint, which also suppress the address. False
+   * when there is no such delivery. Reports of one kind are recorded once.
+   */
+  async report(deliveryId: string, report: ProviderReport): Promise<boolean> {
+    const delivery = await this.#o.deliveries.get(deliveryId);
+    if (delivery === undefined) return false;
+    if (report.kind === 'delivered') {
+      await this.#record('Message Delivered', delivery, {}, false);
+      return true;
+    }
+    const type = addressTypeOf[delivery.channel];
+    if (type !== undefined && delivery.recipient !== null) {
+      await this.#o.suppress({
+        identifier: `${type}:${delivery.recipient}`,
+        reason: report.kind,
+        note: `${delivery.provider ?? delivery.channel}: ${report.reason}`.slice(0, 1000),
+      });
+    }
+    await this.#record(report.kind === 'bounced' ? 'Message Bounced' : 'Message Complained', delivery, { reason: report.reason }, false);
+    return true;
+  }
+
+  async #record(event: 'Message Opened' | 'Message Clicked' | 'Unsubscribed' | 'Message Delivered' | 'Message Bounced' | 'Message Complained', delivery: DeliveryRecord, extra: Record<string, unknown>, repeatable: boolean): Promise<void> {
     const anchor = await anchorOf(delivery, this.#o.people);
     if (anchor === undefined) {
       this.#o.logger.warn({ deliveryId: delivery.id, event }, 'engagement of a person no longer known; not recorded');
