@@ -14,12 +14,15 @@ import { requireAdminToken } from './plugins/admin-auth.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { channelsPlugin } from './plugins/channels.js';
 import { engagementPlugin } from './plugins/engagement.js';
+import { inboxPlugin } from './plugins/inbox.js';
 import { eventsPlugin } from './plugins/events.js';
 import { importsPlugin } from './plugins/imports.js';
 import { operationsPlugin } from './plugins/operations.js';
 import { privacyPlugin } from './plugins/privacy.js';
+import { pushPlugin } from './plugins/push.js';
 import { profilesPlugin } from './plugins/profiles.js';
 import { segmentsPlugin } from './plugins/segments.js';
+import { smsStatusPlugin } from './plugins/sms-status.js';
 import { traitsPlugin } from './plugins/traits.js';
 import { journeysPlugin } from './plugins/journeys.js';
 import { matchesPlugin } from './plugins/matches.js';
@@ -27,6 +30,7 @@ import { sourcesPlugin } from './plugins/sources.js';
 import { suppressionsPlugin } from './plugins/suppressions.js';
 import { templatesPlugin } from './plugins/templates.js';
 import { trackingPlugin } from './plugins/tracking.js';
+import { webhookDeadLettersPlugin } from './plugins/webhook-dead-letters.js';
 
 const version = '0.1.0';
 
@@ -84,6 +88,9 @@ export async function buildApp(services: Services, logger: Logger): Promise<App>
   await app.register(operationsPlugin(services));
   await app.register(trackingPlugin(services));
   await app.register(engagementPlugin(services));
+  await app.register(pushPlugin(services));
+  await app.register(inboxPlugin(services));
+  await app.register(smsStatusPlugin(services));
   await app.register(async (api: App) => {
     api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     await api.register(async (admin: App) => {
@@ -102,6 +109,7 @@ export async function buildApp(services: Services, logger: Logger): Promise<App>
       await admin.register(suppressionsPlugin(services));
       await admin.register(templatesPlugin(services));
       await admin.register(channelsPlugin(services));
+      await admin.register(webhookDeadLettersPlugin(services));
       await admin.register(importsPlugin(services));
     });
   }, { prefix: '/api/v1' });

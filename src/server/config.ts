@@ -19,6 +19,9 @@ export const Config = Type.Object({
   smtpUrl: Type.Optional(Type.String({ pattern: '^smtps?://', description: 'smtp://user:pass@host:port or smtps://...' })),
   smtpFrom: Type.Optional(Type.String({ minLength: 3 })),
   publicUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+  vapidPublicKey: Type.Optional(Type.String({ minLength: 1 })),
+  vapidPrivateKey: Type.Optional(Type.String({ minLength: 1 })),
+  vapidSubject: Type.Optional(Type.String({ pattern: '^(mailto:|https://)' })),
 });
 export type Config = Static<typeof Config>;
 
@@ -46,6 +49,9 @@ export const settings: readonly { key: keyof Config; env: string; fallback?: str
   { key: 'smtpUrl', env: 'TESSERA_SMTP_URL', doc: 'Email over SMTP: smtp://user:pass@host:port (or smtps://); /api/v1/channels/email overrides it' },
   { key: 'smtpFrom', env: 'TESSERA_SMTP_FROM', doc: 'Sender of email: address, or "Name <address>" (default Tessera <tessera@localhost>)' },
   { key: 'publicUrl', env: 'TESSERA_PUBLIC_URL', doc: 'Base URL people reach this server at, for tracking and unsubscribe links (default: the listen address)' },
+  { key: 'vapidPublicKey', env: 'TESSERA_VAPID_PUBLIC_KEY', doc: 'Web push VAPID public key (base64url); with the private key, else a pair is generated into the data dir' },
+  { key: 'vapidPrivateKey', env: 'TESSERA_VAPID_PRIVATE_KEY', doc: 'Web push VAPID private key (base64url); secret' },
+  { key: 'vapidSubject', env: 'TESSERA_VAPID_SUBJECT', doc: 'Contact push services see: mailto: or https: URL (default mailto:push@tessera.invalid)' },
 ];
 
 const validateConfig = compileValidator(Config);

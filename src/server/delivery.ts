@@ -24,6 +24,7 @@ import type { SegmentCatalog } from '../segments/index.js';
 import type { DeliveryRecord, EventLog, OperationalStore } from '../store/index.js';
 import type { Config } from './config.js';
 import { readOrCreateSecret } from './installation-secret.js';
+import { buildChannelEndpoints } from './channel-endpoints.js';
 
 export interface DeliveryParts {
   readonly config: Config;
@@ -99,13 +100,25 @@ export async function buildDelivery(parts: DeliveryParts) {
     ]);
   const templates = new TemplateService({ store: state.templates, people, knownTraits, clock });
   const registry = new ChannelRegistry();
+  const endpoints = await buildChannelEndpoints({
+    config: parts.config,
+    state,
+    log: parts.log,
+    registry,
+    people,
+    internalSourceId: parts.systemSourceId,
+    notifyDispatcher: () => dispatcher.notify(),
+    publicUrl: () => publicUrl ?? '',
+    clock,
+    logger,
+  });
   const limits = new ProviderLimits({ perSecond: 50 });
   const { smtpUrl } = parts.config;
   const channels = new ChannelConfigService({
     store: state.channelConfigs,
     registry,
     limits,
-    configurators: [emailConfigurator],
+    configurators: [emailConfigurator, ...endpoints.configurators],
     fromEnvironment: smtpUrl === undefined ? [] : [{ channel: 'email', settings: { smtpUrl, ...parseSender(parts.config.smtpFrom) } }],
     clock,
     logger,
@@ -134,6 +147,7 @@ export async function buildDelivery(parts: DeliveryParts) {
     suppress,
     clock,
     logger: logger.child({ stage: 'delivery' }),
+    onFailed: (entry, reason) => endpoints.deadLetters.onFailed(entry, reason),
   });
   const engagement = new EngagementService({
     deliveries: state.deliveries,
@@ -150,6 +164,7 @@ export async function buildDelivery(parts: DeliveryParts) {
     engagement,
     registry,
     dispatcher,
+    endpoints,
     deliveries: {
       list: async (query: { profileId?: string | undefined; status?: DeliveryView['status'] | undefined; limit?: number | undefined }) =>
         (await state.deliveries.list({ profileId: query.profileId, status: query.status, limit: query.limit ?? 100 })).map(deliveryView),
@@ -157,6 +172,7 @@ export async function buildDelivery(parts: DeliveryParts) {
     /** Registers the configured channels and starts delivering; `listeningUrl` is used for links unless TESSERA_PUBLIC_URL says otherwise. */
     async start(listeningUrl: string): Promise<void> {
       publicUrl ??= listeningUrl;
+      await endpoints.start();
       await channels.start();
       await dispatcher.start();
     },

@@ -10,6 +10,7 @@ import { compareByPriority, ErasedIdentifiers, parseIdentifierKey } from '../ide
 import { invalid } from '../lib/errors.js';
 import { ErasureService, ProfileMatchingService, ProfileService } from '../profiles/index.js';
 import { SegmentCatalog } from '../segments/index.js';
+import { channelAffinityTraits } from '../channels/affinity/channel-affinity.js';
 import { loadUnifyRules } from './config-file.js';
 import { resolveAdminToken, type AdminToken } from './admin-token.js';
 import { buildApp } from './app.js';
@@ -45,7 +46,8 @@ export async function startTessera(config: Config, logger: Logger, clock: Clock)
   await mkdir(config.dataDir, { recursive: true });
   const adminToken = await resolveAdminToken(config.adminToken, config.dataDir);
 
-  const catalog = new SegmentCatalog();
+  // The channels' built-in traits (channel_affinity, best_channel...) are computed like any other.
+  const catalog = new SegmentCatalog([], [], channelAffinityTraits());
   const rules = await loadUnifyRules(config.configFile, catalog);
   if (!rules.ok) throw invalid(rules.error);
 

@@ -21,6 +21,8 @@ export interface DispatcherOptions {
   readonly backoff: BackoffPolicy;
   /** Puts an address on the suppression list (hard bounces, complaints). */
   readonly suppress: (entry: SuppressionCreate) => Promise<unknown>;
+  /** Told of each delivery given up on (the webhook channel keeps them as dead letters). */
+  readonly onFailed?: (entry: DeliveryRecord, reason: string) => Promise<void>;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Entries delivered at once; each provider's rate limit still applies. */
@@ -168,6 +170,7 @@ export class DeliveryDispatcher {
       }
       case 'permanent': {
         await store.finish(entry.id, 'failed', outcome.reason, now);
+        await this.#o.onFailed?.(entry, outcome.reason);
         const type = entry.channel === 'email' ? 'email' : entry.channel === 'sms' ? 'phone' : undefined;
         if (outcome.bounce === 'hard' || outcome.bounce === 'complaint') {
           if (type !== undefined && entry.recipient !== null) {
@@ -188,6 +191,7 @@ export class DeliveryDispatcher {
 
   async #fail(entry: DeliveryRecord, reason: string, anchor: string | undefined): Promise<void> {
     await this.#o.store.finish(entry.id, 'failed', reason, this.#o.clock.now());
+    await this.#o.onFailed?.(entry, reason);
     this.#o.logger.info({ deliveryId: entry.id, channel: entry.channel, reason }, 'delivery failed');
     if (anchor !== undefined) await this.#o.recorder.record('Message Failed', entry, anchor, { reason });
   }

@@ -1,4 +1,4 @@
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import webpush from 'web-push';
 
 /** The application server's VAPID identity (RFC 8292): the browser subscribes with the public key. */
@@ -28,15 +28,26 @@ const defaultSubject = 'mailto:push@tessera.invalid';
 export async function loadVapidKeys(file: string, env: VapidSource): Promise<VapidKeys> {
   const subject = env.subject ?? defaultSubject;
   if (env.publicKey !== undefined && env.privateKey !== undefined) return { publicKey: env.publicKey, privateKey: env.privateKey, subject };
-  try {
-    const stored = JSON.parse(await readFile(file, 'utf8')) as { publicKey: string; privateKey: string };
-    return { publicKey: stored.publicKey, privateKey: stored.privateKey, subject };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
+  const stored = await readKeys(file);
+  if (stored !== undefined) return { ...stored, subject };
   const generated = webpush.generateVAPIDKeys();
-  // 'wx': two processes starting at once never overwrite each other's keys.
-  await writeFile(file, JSON.stringify(generated), { flag: 'wx', mode: 0o600 });
-  await chmod(file, 0o600);
+  try {
+    // 'wx': of two processes starting at once, the first to write wins and the other reads its keys.
+    await writeFile(file, JSON.stringify(generated), { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    const raced = (error as NodeJS.ErrnoException).code === 'EEXIST' ? await readKeys(file) : undefined;
+    if (raced === undefined) throw error;
+    return { ...raced, subject };
+  }
   return { ...generated, subject };
+}
+
+async function readKeys(file: string): Promise<{ publicKey: string; privateKey: string } | undefined> {
+  try {
+    const { publicKey, privateKey } = JSON.parse(await readFile(file, 'utf8')) as { publicKey: string; privateKey: string };
+    return { publicKey, privateKey };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }
