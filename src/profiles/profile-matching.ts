@@ -26,7 +26,7 @@ import type { MatchConfig } from '../contracts/matching.js';
 import type { MatchPair, MatchRun, MatchReviewPage } from '../contracts/match-api.js';
 import { internalContextKey, type CollectedMessage } from '../contracts/tracking.js';
 import { IdentityWorkspace } from '../identity/index.js';
-import { log2Odds, missingColumns, runMatching, tableFromRows, thresholds as configThresholds, type PairExplanation } from '../identity/matching/index.js';
+import { log2Odds, missingColumns, runMatching, tableFromRows, thresholds as configThresholds, type MatchRun as MatchRunResult, type PairExplanation } from '../identity/matching/index.js';
 import type { Clock } from '../lib/clock.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
 import { invalid, notFound, TesseraError } from '../lib/errors.js';
@@ -87,20 +87,8 @@ export class ProfileMatchingService {
       const now = this.#o.clock.now();
       const runId = newId('mrun');
 
-      // The strongest pair of records between each two profiles stands for them.
-      const reviewWeight = log2Odds(limits.review);
       const autoWeight = log2Odds(limits.autoMerge);
-      const best = new Map<string, { p: number; a: number; b: number }>();
-      for (let p = 0; p < matchRun.pairs.size; p++) {
-        const weight = matchRun.weights[p]!;
-        if (weight < reviewWeight) continue;
-        const a = profileOf[matchRun.pairs.left(p)]!;
-        const b = profileOf[matchRun.pairs.right(p)]!;
-        if (a === b) continue;
-        const id = matchPairId(profiles[a]!.anchor, profiles[b]!.anchor);
-        const seen = best.get(id);
-        if (seen === undefined || matchRun.weights[seen.p]! < weight) best.set(id, { p, a, b });
-      }
+      const best = strongestPairs(matchRun, profileOf, profiles, log2Odds(limits.review));
       const known = await this.#o.matches.pairs([...best.keys()]);
       const labels = matchRun.clustering.labels;
       const records: MatchPairRecord[] = [];
@@ -150,11 +138,11 @@ export class ProfileMatchingService {
         remembered,
         thresholds: limits,
         lambda: matchRun.model.lambda,
-        milliseconds: 0,
+        milliseconds: Math.round(performance.now() - started),
       };
       await this.#o.matches.saveRun({ id: runId, config, summary, createdAt: now }, records);
       await this.#link(merges);
-      return { ...summary, milliseconds: Math.round(performance.now() - started) };
+      return summary;
     });
   }
 
@@ -269,6 +257,30 @@ export class ProfileMatchingService {
     );
     await this.#o.log.append(messages.map((message) => ({ partitionKey: message.messageId, dedupeKey: `${message.sourceId}:${message.messageId}`, message })));
   }
+}
+
+/**
+ * The pairs of profiles with a pair of records scored at least `minWeight`,
+ * by pair id: the strongest pair of records between two profiles stands for them.
+ */
+function strongestPairs(
+  run: MatchRunResult,
+  profileOf: readonly number[],
+  profiles: readonly { readonly anchor: string }[],
+  minWeight: number,
+): Map<string, { p: number; a: number; b: number }> {
+  const best = new Map<string, { p: number; a: number; b: number }>();
+  for (let p = 0; p < run.pairs.size; p++) {
+    const weight = run.weights[p]!;
+    if (weight < minWeight) continue;
+    const a = profileOf[run.pairs.left(p)]!;
+    const b = profileOf[run.pairs.right(p)]!;
+    if (a === b) continue;
+    const id = matchPairId(profiles[a]!.anchor, profiles[b]!.anchor);
+    const seen = best.get(id);
+    if (seen === undefined || run.weights[seen.p]! < weight) best.set(id, { p, a, b });
+  }
+  return best;
 }
 
 function pairView(record: MatchPairRecord): MatchPair {
