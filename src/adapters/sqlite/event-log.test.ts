@@ -74,3 +74,21 @@ describe('reading the embedded log', () => {
     await log.close();
   });
 });
+
+describe('group commit', () => {
+  it('holds the next commit for callers just acknowledged, so they do not take turns with the others', async () => {
+    const log = await openLog();
+    // Two callers committed together...
+    await Promise.all([log.append([entry('a1')]), log.append([entry('b1')])]);
+    // ...come back one after the other: the first would otherwise be committed alone before the second arrives.
+    const first = log.append([entry('a2')]);
+    const second = new Promise<unknown>((resolve) => setImmediate(() => resolve(log.append([entry('b2')]))));
+    let secondDone = false;
+    void second.then(() => (secondDone = true));
+    await first;
+    // Resolved by the same commit reply: before any other reply from the writer could arrive.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(secondDone).toBe(true);
+    await log.close();
+  });
+});

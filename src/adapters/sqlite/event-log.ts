@@ -32,6 +32,9 @@ export interface SqliteEventLogOptions {
 }
 
 const pruneEveryMs = 60_000;
+/** Longest wait for callers to come back after a commit (see #committed), and its share of the commit's time. */
+const maxHoldMs = 4;
+const holdShareOfCommit = 0.5;
 
 /**
  * The embedded log: a single-partition SQLite table. A writer thread commits
@@ -60,7 +63,11 @@ export class SqliteEventLog implements EventLog {
   #gathered = new Gathered();
   /** The appends of the commit under way, if one is. */
   #committing: PendingAppend[] | undefined;
+  #commitStartedAt = 0;
   #flushScheduled = false;
+  /** Set while the next commit waits for more appends; it goes once `#holdFor` appends are gathered. */
+  #hold: NodeJS.Timeout | undefined;
+  #holdFor = 0;
   #lastPrune = 0;
   #headOffset: number;
   #waiters = new Set<() => void>();
@@ -102,6 +109,10 @@ export class SqliteEventLog implements EventLog {
         gathered.partitionKeys.push(entry.partitionKey);
         gathered.payloads.push(JSON.stringify(entry.message));
       }
+      if (this.#hold !== undefined) {
+        if (gathered.appends.length >= this.#holdFor) this.#flush();
+        return;
+      }
       // Appends made in the same turn of the event loop go out together.
       if (this.#committing === undefined && !this.#flushScheduled) {
         this.#flushScheduled = true;
@@ -115,6 +126,8 @@ export class SqliteEventLog implements EventLog {
 
   /** Sends what has been gathered as one commit, unless one is under way (its reply flushes again). */
   #flush(): void {
+    clearTimeout(this.#hold);
+    this.#hold = undefined;
     const gathered = this.#gathered;
     if (this.#committing !== undefined || gathered.appends.length === 0 || this.#failure) return;
     this.#gathered = new Gathered();
@@ -132,6 +145,7 @@ export class SqliteEventLog implements EventLog {
     };
     // Referenced only while a commit is under way: an idle log does not keep the process alive.
     this.#writer.ref();
+    this.#commitStartedAt = performance.now();
     this.#writer.postMessage(request);
   }
 
@@ -150,13 +164,34 @@ export class SqliteEventLog implements EventLog {
       }
       this.#wakeWaiters();
     }
-    this.#flush();
+    this.#flushOrHold(appends.length, performance.now() - this.#commitStartedAt);
     this.#checkDrained();
+  }
+
+  /**
+   * Callers just acknowledged usually append again at once (an SDK sends its
+   * next batch), and the appends gathered meanwhile are only those of the
+   * others: committing them alone right away splits the callers into two
+   * groups that take turns, each waiting for two fsyncs. When the disk is
+   * slow that halves throughput, so the next commit waits a little (a share
+   * of the last commit's time, at most maxHoldMs) for the acknowledged
+   * callers to come back, and goes as soon as they all have.
+   */
+  #flushOrHold(acknowledged: number, commitMs: number): void {
+    const holdMs = Math.min(maxHoldMs, commitMs * holdShareOfCommit);
+    if (acknowledged < 2 || this.#failure || this.#closing) {
+      this.#flush();
+      return;
+    }
+    this.#holdFor = this.#gathered.appends.length + acknowledged;
+    this.#hold = setTimeout(() => this.#flush(), holdMs);
   }
 
   #fail(error: Error): void {
     if (this.#failure) return;
     this.#failure = error;
+    clearTimeout(this.#hold);
+    this.#hold = undefined;
     const appends = [...(this.#committing ?? []), ...this.#gathered.appends];
     this.#committing = undefined;
     this.#gathered = new Gathered();
