@@ -246,9 +246,13 @@ describe('matching imported profiles with no shared key', { timeout: 120_000 }, 
     expect((await tessera.api<MatchPair>('GET', `/matches/${pair.id}`)).body).toMatchObject({ status: 'merged', decidedBy: 'identity-graph' });
   });
 
-  it('refuses a config naming a trait no profile has', async () => {
+  it('refuses a config naming a trait no profile has, or a level that cannot work, saying where', async () => {
     const response = await tessera.api<JsonBody>('POST', '/matches/runs', { config: { ...config, fields: [{ name: 'shoe_size', kind: 'number' }], blocking: [{ on: ['shoe_size'] }] } });
     expect(response.status).toBe(400);
     expect(response.body.message).toMatch(/trait 'shoe_size' is not/);
+    const swapped = { ...config, fields: [{ name: 'first_name', kind: 'name', levels: [{ type: 'swapped', with: 'nickname' }] }] };
+    const located = await tessera.api<JsonBody>('POST', '/matches/runs', { config: swapped });
+    expect(located.status).toBe(400);
+    expect(located.body.message).toMatch(/^config\.fields\[0\]\.levels\[0\]\.with: must name another field/);
   });
 });

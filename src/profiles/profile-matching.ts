@@ -4,7 +4,7 @@
  * source records of every live profile (its fragments: what the messages
  * carrying one set of identifiers said, as traits), scores candidate pairs
  * of records with the Fellegi-Sunter matcher (identity/matching, trained
- * without labels), and, for records of two different profiles:
+ * without labels) in a worker thread, and, for records of two profiles:
  *
  * - links each pair above `autoMerge` that clustering keeps together: a
  *   "Profiles Matched" message on the log names both profiles by their
@@ -26,13 +26,15 @@ import type { MatchConfig } from '../contracts/matching.js';
 import type { MatchPair, MatchRun, MatchReviewPage } from '../contracts/match-api.js';
 import { internalContextKey, type CollectedMessage } from '../contracts/tracking.js';
 import { IdentityWorkspace } from '../identity/index.js';
-import { log2Odds, missingColumns, runMatching, tableFromRows, thresholds as configThresholds, type MatchRun as MatchRunResult, type PairExplanation } from '../identity/matching/index.js';
+import { missingColumns, parseMatchConfig, thresholds as configThresholds } from '../identity/matching/index.js';
 import type { Clock } from '../lib/clock.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
 import { invalid, notFound, TesseraError } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
 import { Mutex } from '../lib/mutex.js';
+import { siblingModule, startWorker } from '../lib/worker.js';
 import type { EventLog, IdentityStore, MatchPairRecord, MatchPairStatus, MatchStore } from '../store/index.js';
+import { recordColumn, type ProfilePairScoringInput, type ScoredProfilePairs } from './profile-pair-scoring.js';
 import { goldenTraits, type ProfileRules } from './state.js';
 import { asState } from './unify-projection.js';
 
@@ -48,8 +50,6 @@ export interface ProfileMatchingOptions {
   readonly clock: Clock;
 }
 
-/** The column numbering the records; no trait is named so (trait names do not start with two underscores). */
-const recordColumn = '__record';
 const profilePage = 1000;
 
 /** Pair ids from the two anchors, in either order: the same two people give the same id in every run. */
@@ -75,69 +75,62 @@ export class ProfileMatchingService {
   }
 
   async run(config: MatchConfig): Promise<MatchRun> {
+    const parsed = parseMatchConfig(config);
+    if (!parsed.ok) throw invalid(parsed.error.map((p) => ({ ...p, field: `config.${p.field}` })));
     return this.#lock.run(async () => {
       const started = performance.now();
       const { rows, profileOf, profiles } = await this.#records();
       if (profiles.length < 2) throw invalid([{ field: 'profiles', rule: 'count', message: 'matching needs at least two live profiles with traits' }]);
-      const table = tableFromRows(rows, recordColumn);
-      const problems = missingColumns({ ...config, id: recordColumn }, table.columnNames).map((p) => ({ ...p, message: p.message.replace(/^column/, 'trait') }));
+      const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
+      const problems = missingColumns({ ...config, id: recordColumn }, columns).map((p) => ({ ...p, message: p.message.replace(/^column/, 'trait') }));
       if (problems.length > 0) throw invalid(problems.map((p) => ({ ...p, field: `config.${p.field}` })));
-      const matchRun = await runMatching(table, { ...config, id: recordColumn, source: {} }, { mode: 'dedupe' });
-      const limits = configThresholds(config);
+      const scored = await scoreInWorker({ rows, profileOf, config: parsed.value });
       const now = this.#o.clock.now();
       const runId = newId('mrun');
 
-      const autoWeight = log2Odds(limits.autoMerge);
-      const best = strongestPairs(matchRun, profileOf, profiles, log2Odds(limits.review));
-      const known = await this.#o.matches.pairs([...best.keys()]);
-      const labels = matchRun.clustering.labels;
+      const byId = scored.pairs.map((pair) => ({ pair, id: matchPairId(profiles[pair.a]!.anchor, profiles[pair.b]!.anchor) }));
+      const known = await this.#o.matches.pairs(byId.map((x) => x.id));
       const records: MatchPairRecord[] = [];
       const merges: MatchPairRecord[] = [];
       let remembered = 0;
       // Only pairs that join two groups not yet joined need a message: the rest follow by transitivity.
       const joined = new UnionFind(profiles.length);
-      const order = [...best].sort(([, x], [, y]) => matchRun.weights[y.p]! - matchRun.weights[x.p]!);
-      for (const [id, { p, a, b }] of order) {
+      for (const { pair, id } of byId) {
         const previous = known.get(id);
         if (previous !== undefined && previous.status !== 'review') {
           remembered++;
           continue;
         }
-        const i = matchRun.pairs.left(p);
-        const j = matchRun.pairs.right(p);
-        const weight = matchRun.weights[p]!;
-        const merge = weight > autoWeight && labels[i] === labels[j];
-        const explanation: PairExplanation = matchRun.scorer.explain(i, j);
         const record: MatchPairRecord = {
           id,
           runId,
-          leftKey: profiles[a]!.anchor,
-          rightKey: profiles[b]!.anchor,
-          leftProfileId: profiles[a]!.id,
-          rightProfileId: profiles[b]!.id,
-          probability: explanation.probability,
-          weight,
-          status: merge ? 'merged' : 'review',
-          explanation,
-          decidedBy: merge ? 'match-run' : null,
-          decidedAt: merge ? now : null,
+          leftKey: profiles[pair.a]!.anchor,
+          rightKey: profiles[pair.b]!.anchor,
+          leftProfileId: profiles[pair.a]!.id,
+          rightProfileId: profiles[pair.b]!.id,
+          probability: pair.explanation.probability,
+          weight: pair.weight,
+          status: pair.merge ? 'merged' : 'review',
+          explanation: pair.explanation,
+          decidedBy: pair.merge ? 'match-run' : null,
+          decidedAt: pair.merge ? now : null,
           createdAt: previous?.createdAt ?? now,
           updatedAt: now,
         };
         records.push(record);
-        if (merge && joined.union(a, b)) merges.push(record);
+        if (pair.merge && joined.union(pair.a, pair.b)) merges.push(record);
       }
       const summary: MatchRun = {
         id: runId,
         createdAt: new Date(now).toISOString(),
         profiles: profiles.length,
         records: rows.length,
-        candidatePairs: matchRun.pairs.size,
+        candidatePairs: scored.candidatePairs,
         merged: records.filter((r) => r.status === 'merged').length,
         review: records.filter((r) => r.status === 'review').length,
         remembered,
-        thresholds: limits,
-        lambda: matchRun.model.lambda,
+        thresholds: configThresholds(config),
+        lambda: scored.lambda,
         milliseconds: Math.round(performance.now() - started),
       };
       await this.#o.matches.saveRun({ id: runId, config, summary, createdAt: now }, records);
@@ -259,28 +252,17 @@ export class ProfileMatchingService {
   }
 }
 
-/**
- * The pairs of profiles with a pair of records scored at least `minWeight`,
- * by pair id: the strongest pair of records between two profiles stands for them.
- */
-function strongestPairs(
-  run: MatchRunResult,
-  profileOf: readonly number[],
-  profiles: readonly { readonly anchor: string }[],
-  minWeight: number,
-): Map<string, { p: number; a: number; b: number }> {
-  const best = new Map<string, { p: number; a: number; b: number }>();
-  for (let p = 0; p < run.pairs.size; p++) {
-    const weight = run.weights[p]!;
-    if (weight < minWeight) continue;
-    const a = profileOf[run.pairs.left(p)]!;
-    const b = profileOf[run.pairs.right(p)]!;
-    if (a === b) continue;
-    const id = matchPairId(profiles[a]!.anchor, profiles[b]!.anchor);
-    const seen = best.get(id);
-    if (seen === undefined || run.weights[seen.p]! < weight) best.set(id, { p, a, b });
-  }
-  return best;
+/** Scores the records in a worker thread, so that the server goes on serving meanwhile. */
+function scoreInWorker(input: ProfilePairScoringInput): Promise<ScoredProfilePairs> {
+  return new Promise((resolve, reject) => {
+    const worker = startWorker(siblingModule(import.meta.url, 'match-worker'), input);
+    worker.once('message', (message: { scored?: ScoredProfilePairs; error?: string }) => {
+      if (message.scored) resolve(message.scored);
+      else reject(new TesseraError('TESSERA_ERR_INTERNAL', `the match run failed: ${message.error ?? 'no result'}`));
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new TesseraError('TESSERA_ERR_INTERNAL', `the match run's worker stopped (exit code ${code})`)));
+  });
 }
 
 function pairView(record: MatchPairRecord): MatchPair {
