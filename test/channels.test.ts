@@ -150,6 +150,16 @@ describe('in-app inbox', () => {
     expect(read.body.readAt).not.toBeNull();
     expect((await call('GET', '/v1/inbox?userId=ina', app.writeKey)).body.unread).toBe(0);
   });
+  it("shows the messages of profiles merged into the user's", async () => {
+    await person('ivo');
+    await trigger('ivo', 'Noted');
+    await tessera.track('/v1/track', app.writeKey, { anonymousId: 'anon-ivo', event: 'Noted' });
+    await until(() => tessera.api<JsonBody>('GET', '/deliveries?status=sent&limit=1000'), (r) => r.body.deliveries.filter((d: JsonBody) => d.template === 'note').length === 3, 'both notes');
+    expect((await call('GET', '/v1/inbox?userId=ivo', app.writeKey)).body.messages).toHaveLength(1);
+    await tessera.track('/v1/identify', app.writeKey, { userId: 'ivo', anonymousId: 'anon-ivo' });
+    await tessera.settled();
+    expect((await call('GET', '/v1/inbox?userId=ivo', app.writeKey)).body).toMatchObject({ unread: 2 });
+  });
 });
 
 describe('SMS through Twilio', () => {
