@@ -2,7 +2,7 @@
  * Ingest benchmark: durable throughput of Tessera's tracking API against the
  * ceiling of a bare Fastify route, measured in the same run on the same machine.
  *
- *   npm run bench:ingest -- [--duration 10] [--warmup 2] [--clients 8] [--batch-size 100] [--skip-build]
+ *   npm run bench:ingest -- [--duration 10] [--warmup 2] [--clients 8] [--batch-size 100] [--skip-build] [--cpu-prof]
  *
  * Scenario A posts /v1/batch bodies of realistic track calls (unique
  * messageIds) and counts events acknowledged per second; scenario B posts
@@ -20,14 +20,20 @@
  * started); the load generator shares the machine's cores with the server
  * it measures, for both targets alike. After the run Tessera is stopped and its
  * log file is counted, which must equal the number of events it acknowledged.
+ * --cpu-prof runs Tessera under `node --cpu-prof` and prints, per scenario,
+ * where each of its threads spent the measured window.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpus, loadavg } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { root, runLoad } from './children.js';
 import { EventSource } from './events.js';
 import type { LoadOptions, LoadResult } from './load.js';
+import { monotonicUs, summarizeWindow, type Window } from './profile-window.js';
+import { printSummary } from '../shared/cpu-profile.js';
 import { startCeiling, startTessera, type Target, type TesseraTarget } from './targets.js';
 
 const { values: flags } = parseArgs({
@@ -37,6 +43,7 @@ const { values: flags } = parseArgs({
     clients: { type: 'string', default: '8' },
     'batch-size': { type: 'string', default: '100' },
     'skip-build': { type: 'boolean', default: false },
+    'cpu-prof': { type: 'boolean', default: false },
   },
 });
 const durationS = Number(flags.duration);
@@ -67,6 +74,8 @@ const scenarios: readonly Scenario[] = [
 interface Run extends LoadResult {
   /** Server CPU per event acknowledged (for Tessera including the projections' catch-up afterwards). */
   readonly cpuUsPerEvent: number;
+  /** The measured part of the load, on the clock CPU profiles use. */
+  readonly window: Window;
 }
 
 /** One stage's lag (log records not yet applied) when the load stopped, and how long it took to apply them. */
@@ -87,6 +96,7 @@ const phase = (text: string): void => console.log(`\n== ${text}`);
 async function drive(name: string, target: Target, scenario: Scenario, runId: string, after?: () => Promise<void>): Promise<Run> {
   const cpuBefore = target.cpuSeconds();
   phase(`${name}: ${scenario.name} (${clients} clients, ${warmupS} s warm-up, ${durationS} s measured)`);
+  const startedUs = monotonicUs();
   const result = await runLoad({
     url: target.url,
     path: scenario.path,
@@ -105,7 +115,8 @@ async function drive(name: string, target: Target, scenario: Scenario, runId: st
   await after?.();
   const cpuUsPerEvent = ((target.cpuSeconds() - cpuBefore) * 1e6) / result.ackedEvents;
   console.log(`   server CPU: ${cpuUsPerEvent.toFixed(1)} µs per event${after ? ', projections included' : ''}`);
-  return { ...result, cpuUsPerEvent };
+  const fromUs = startedUs + warmupS * 1e6;
+  return { ...result, cpuUsPerEvent, window: { fromUs, toUs: fromUs + durationS * 1e6 } };
 }
 
 /**
@@ -143,10 +154,10 @@ const describeStages = (stages: Record<string, StageCatchUp>): string =>
  * Each scenario runs against the ceiling and then against Tessera, back to
  * back, so both see the same machine (other work on it drifts over minutes).
  */
-async function measure(): Promise<{ outcomes: Map<Scenario, Outcome>; loggedEvents: number }> {
+async function measure(nodeArgs: readonly string[]): Promise<{ outcomes: Map<Scenario, Outcome>; loggedEvents: number }> {
   phase('starting the ceiling server and Tessera (node dist/cli/main.js start, fresh data dir)');
   const ceiling = await startCeiling();
-  const tessera = await startTessera().catch(async (error: unknown) => {
+  const tessera = await startTessera(nodeArgs).catch(async (error: unknown) => {
     await ceiling.stop();
     throw error;
   });
@@ -230,5 +241,14 @@ if (!flags['skip-build']) {
   const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
-const { outcomes, loggedEvents } = await measure();
+const profileDir = flags['cpu-prof'] ? await mkdtemp(join(tmpdir(), 'tessera-ingest-cpu-')) : undefined;
+const { outcomes, loggedEvents } = await measure(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []);
 process.exitCode = report(outcomes, loggedEvents) ? 0 : 1;
+if (profileDir) {
+  // Tessera has exited, so its profiles are written.
+  for (const [scenario, { tessera }] of outcomes) {
+    phase(`CPU profile of Tessera's threads over the measured ${durationS} s of ${scenario.name} (sampled wall time, not idle)`);
+    for (const summary of await summarizeWindow(profileDir, root, tessera.window)) printSummary(summary);
+  }
+  await rm(profileDir, { recursive: true, force: true });
+}

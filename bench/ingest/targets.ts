@@ -29,13 +29,16 @@ export async function startCeiling(): Promise<Target> {
   return { url, writeKey: 'unused', cpuSeconds: () => cpuSeconds(server.pid!), stop: () => stop(server) };
 }
 
-/** Starts the built Tessera (`node dist/cli/main.js start`) on a fresh data dir and creates a source. */
-export async function startTessera(): Promise<TesseraTarget> {
+/**
+ * Starts the built Tessera (`node dist/cli/main.js start`) on a fresh data dir and creates a source.
+ * `nodeArgs` go before the script, e.g. `--cpu-prof`.
+ */
+export async function startTessera(nodeArgs: readonly string[] = []): Promise<TesseraTarget> {
   const dataDir = await mkdtemp(join(tmpdir(), 'tessera-bench-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const adminToken = randomBytes(24).toString('hex');
-  const server = startNode(['dist/cli/main.js', 'start'], {
+  const server = startNode([...nodeArgs, 'dist/cli/main.js', 'start'], {
     PORT: String(port),
     HOST: '127.0.0.1',
     TESSERA_DATA_DIR: dataDir,
