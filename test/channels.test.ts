@@ -159,6 +159,8 @@ describe('in-app inbox', () => {
     await tessera.track('/v1/identify', app.writeKey, { userId: 'ivo', anonymousId: 'anon-ivo' });
     await tessera.settled();
     expect((await call('GET', '/v1/inbox?userId=ivo', app.writeKey)).body).toMatchObject({ unread: 2 });
+    const page = (await call('GET', '/v1/inbox?userId=ivo&limit=1', app.writeKey)).body;
+    expect([page.messages.length, page.unread]).toEqual([1, 2]);
   });
 });
 

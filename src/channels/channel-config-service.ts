@@ -115,8 +115,10 @@ export class ChannelConfigService {
 
   async #apply(channel: JourneyChannel, settings: Readonly<Record<string, unknown>>, rateLimit: ChannelConfigRecord['rateLimit']): Promise<void> {
     const configurator = this.#configurator(channel);
-    await this.#o.registry.register(configurator.build(settings));
-    this.#o.limits.configure(configurator.provider, rateLimit);
+    const adapter = configurator.build(settings);
+    await this.#o.registry.register(adapter);
+    // The adapter's provider: the one the dispatcher takes tokens for (a channel's settings may pick among several).
+    this.#o.limits.configure(adapter.provider, rateLimit);
     this.#o.logger.info({ channel, provider: configurator.provider }, 'channel configured');
   }
 

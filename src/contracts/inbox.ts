@@ -22,7 +22,7 @@ export const InboxMessageView = Type.Object({
 });
 export type InboxMessageView = Static<typeof InboxMessageView>;
 
-export const InboxList = Type.Object({ messages: Type.Array(InboxMessageView), unread: Type.Integer() });
+export const InboxList = Type.Object({ messages: Type.Array(InboxMessageView), unread: Type.Integer({ description: 'Unread messages in all, listed or not' }) });
 
 export const InboxReadParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 export const InboxReadBody = Type.Object(

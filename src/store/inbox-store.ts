@@ -21,6 +21,8 @@ export interface InboxStore {
   add(message: InboxMessageRecord): Promise<InboxMessageRecord>;
   /** The messages of these profiles, newest first. */
   ofProfiles(profileIds: readonly string[], limit: number): Promise<InboxMessageRecord[]>;
+  /** How many messages of these profiles are not read yet. */
+  unread(profileIds: readonly string[]): Promise<number>;
   get(id: string): Promise<InboxMessageRecord | undefined>;
   /** Marks it read at `at` unless it was already; false when there is no such message. */
   markRead(id: string, at: number): Promise<boolean>;

@@ -53,6 +53,14 @@ export class SqliteInboxStore implements InboxStore {
       .map(toRecord);
   }
 
+  async unread(profileIds: readonly string[]): Promise<number> {
+    if (profileIds.length === 0) return 0;
+    const row = this.#db
+      .prepare<string[], { n: number }>(`SELECT COUNT(*) AS n FROM inbox_messages WHERE read_at IS NULL AND profile_id IN (${profileIds.map(() => '?').join(',')})`)
+      .get(...profileIds);
+    return row?.n ?? 0;
+  }
+
   async get(id: string): Promise<InboxMessageRecord | undefined> {
     const row = this.#db.prepare<[string], Row>('SELECT * FROM inbox_messages WHERE id = ?').get(id);
     return row && toRecord(row);

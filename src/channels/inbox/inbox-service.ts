@@ -35,8 +35,8 @@ export class InboxService {
   }
 
   async list(userId: string, limit: number): Promise<{ messages: InboxMessageView[]; unread: number }> {
-    const messages = (await this.#store.ofProfiles(await this.#profileIdsOf(userId), limit)).map(view);
-    return { messages, unread: messages.filter((m) => m.readAt === null).length };
+    const profileIds = await this.#profileIdsOf(userId);
+    return { messages: (await this.#store.ofProfiles(profileIds, limit)).map(view), unread: await this.#store.unread(profileIds) };
   }
 
   /** Marks one of the user's messages read; a message of anybody else is as unknown as a missing one. */

@@ -65,7 +65,7 @@ function valueAtPath(root: unknown, path: string): unknown {
  */
 export class HttpSmsAdapter implements ChannelAdapter {
   readonly channel = 'sms' as const;
-  readonly provider = 'http';
+  readonly provider = 'http-sms';
   readonly #s: HttpSmsSettings;
   readonly #templates: ReturnType<typeof parse>;
   readonly #clock: Clock;
