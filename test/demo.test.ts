@@ -48,6 +48,15 @@ describe('tessera demo', () => {
       deliveries: { template: string }[];
     };
     expect(deliveries.deliveries.length).toBeGreaterThan(0);
+    // Engagement flows back: the recipient's timeline shows the message sent to them.
+    const admin = { headers: { authorization: `Bearer ${token}` } };
+    const found = (await (await fetch(`http://127.0.0.1:${port}/api/v1/profiles?identifier=email:${first?.to ?? ''}`, admin)).json()) as { profiles: { id: string }[] };
+    let events: string[] = [];
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline && !events.includes('Message Sent'); await sleep(250)) {
+      const page = (await (await fetch(`http://127.0.0.1:${port}/api/v1/profiles/${found.profiles[0]?.id ?? ''}/events`, admin)).json()) as { events: { event: string | null }[] };
+      events = page.events.map((e) => e.event ?? '');
+    }
+    expect(events).toEqual(expect.arrayContaining(['Signed Up', 'Message Sent']));
 
     running.child.kill('SIGINT');
     expect(await running.exit).toEqual({ code: 0, signal: null });

@@ -190,6 +190,30 @@ describe('delivery failures', () => {
   });
 });
 
+describe('sender identities', () => {
+  it("sends a template with its own sender (a brand's) from that identity", async () => {
+    const club = { name: 'club-news', content: { email: { subject: 'Club news', text: 'Hello', fromAddress: 'club@outdoor.test', fromName: 'Outdoor Club' } } };
+    expect((await tessera.api('POST', '/templates', club)).status).toBe(201);
+    const preview = await tessera.api<JsonBody>('POST', '/templates/club-news/render', { profile: { traits: {} } });
+    expect(preview.body.content.from).toEqual({ address: 'club@outdoor.test', name: 'Outdoor Club' });
+    const journey = await tessera.api<JsonBody>('POST', '/journeys', {
+      name: 'Club',
+      definition: {
+        entry: { kind: 'event', event: 'Joined Club' },
+        start: 'mail',
+        steps: { mail: { type: 'send', channel: 'email', template: 'club-news', category: 'transactional', next: 'done' }, done: { type: 'exit' } },
+      },
+    });
+    await tessera.api('POST', `/journeys/${journey.body.id}/publish`);
+    await person('erin', 'erin@example.com');
+    await tessera.track('/v1/track', web.writeKey, { userId: 'erin', event: 'Joined Club' });
+    const mail = await mailTo('erin@example.com');
+    expect(mail.parsed.from?.value[0]).toEqual({ name: 'Outdoor Club', address: 'club@outdoor.test' });
+    // Transactional: no unsubscribe header, no tracking of a text-only mail.
+    expect(rawHeader(mail, 'list-unsubscribe')).toBe('');
+  });
+});
+
 describe('channel configuration', () => {
   it('shows the SMTP settings with the password masked', async () => {
     const put = await tessera.api<JsonBody>('PUT', '/channels/email', {

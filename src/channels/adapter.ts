@@ -23,6 +23,8 @@ export interface PushSubscription {
 /** Content after template rendering; which fields a channel reads is the adapter's business. */
 export interface RenderedContent {
   readonly subject?: string | undefined;
+  /** Email: a sender for this message (a brand's identity) instead of the channel's. */
+  readonly from?: { readonly address: string; readonly name?: string | undefined } | undefined;
   readonly text: string;
   readonly html?: string | undefined;
   /** Push and in-app: a title and where a tap goes. */

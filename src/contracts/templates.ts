@@ -12,7 +12,13 @@ export const TemplateContent = Type.Object(
   {
     email: Type.Optional(
       Type.Object(
-        { subject: Liquid('Subject line', 1_000), html: Type.Optional(Liquid('HTML part')), text: Type.Optional(Liquid('Plain-text part')) },
+        {
+          subject: Liquid('Subject line', 1_000),
+          html: Type.Optional(Liquid('HTML part')),
+          text: Type.Optional(Liquid('Plain-text part')),
+          fromAddress: Type.Optional(Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', description: "This template's sender (a brand's), instead of the channel's" })),
+          fromName: Type.Optional(Type.String({ maxLength: 200, description: "This template's sender name" })),
+        },
         { additionalProperties: false },
       ),
     ),
@@ -96,6 +102,7 @@ export type TemplateRenderRequest = Static<typeof TemplateRenderRequest>;
 
 export const RenderedContentView = Type.Object({
   subject: Type.Optional(Type.String()),
+  from: Type.Optional(Type.Object({ address: Type.String(), name: Type.Optional(Type.String()) })),
   text: Type.String(),
   html: Type.Optional(Type.String()),
   title: Type.Optional(Type.String()),

@@ -60,13 +60,13 @@ export class SmtpAdapter implements ChannelAdapter {
     const unsubscribe = message.unsubscribeUrl;
     try {
       const info = (await this.#transport.sendMail({
-        from: this.#settings.fromName === undefined ? this.#settings.fromAddress : { name: this.#settings.fromName, address: this.#settings.fromAddress },
+        from: this.#sender(message),
         to: message.recipient.email,
         ...(this.#settings.replyTo !== undefined && { replyTo: this.#settings.replyTo }),
         subject: message.content.subject ?? '',
         text: message.content.text,
         ...(message.content.html !== undefined && { html: message.content.html }),
-        messageId: messageIdOf(message.deliveryId, this.#settings.fromAddress),
+        messageId: messageIdOf(message.deliveryId, message.content.from?.address ?? this.#settings.fromAddress),
         headers: {
           'X-Tessera-Delivery': message.deliveryId,
           ...(unsubscribe !== undefined && { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' }),
@@ -76,6 +76,14 @@ export class SmtpAdapter implements ChannelAdapter {
     } catch (error) {
       return classifySmtpError(error as SmtpError);
     }
+  }
+
+  /** The template's sender when it has one (a brand's identity), else the channel's. */
+  #sender(message: OutgoingMessage): string | { name: string; address: string } {
+    const own = message.content.from;
+    const address = own?.address ?? this.#settings.fromAddress;
+    const name = own === undefined ? this.#settings.fromName : own.name;
+    return name === undefined ? address : { name, address };
   }
 
   async close(): Promise<void> {

@@ -33,7 +33,8 @@ export function renderChannel(content: TemplateContent, channel: JourneyChannel,
         if (email === undefined) return err('the template has no email content');
         const html = email.html === undefined ? undefined : render(htmlEngine, email.html, scope);
         const text = email.text === undefined ? textOfHtml(html ?? '') : render(textEngine, email.text, scope);
-        return ok({ subject: render(textEngine, email.subject, scope).trim(), text, html });
+        const from = email.fromAddress === undefined ? undefined : { address: email.fromAddress, name: email.fromName };
+        return ok({ subject: render(textEngine, email.subject, scope).trim(), text, html, from });
       }
       case 'sms':
         return content.sms === undefined ? err('the template has no sms content') : ok({ text: render(textEngine, content.sms.text, scope) });
