@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { correctTimestamps } from './timestamps.js';
+import { correctTimestamps, isoString } from './timestamps.js';
 
 const receivedAt = Date.UTC(2026, 10, 24, 12, 0, 0);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -29,5 +29,23 @@ describe('correctTimestamps', () => {
       sentAt: iso(receivedAt - 5),
       receivedAt: iso(receivedAt),
     });
+  });
+});
+
+describe('isoString', () => {
+  it('writes any instant as Date#toISOString does', () => {
+    const instants = [
+      0,
+      -1,
+      receivedAt,
+      receivedAt + 999,
+      Date.UTC(2024, 1, 29, 23, 59, 59, 999),
+      Date.UTC(1969, 11, 31, 0, 0, 0, 1),
+      Date.UTC(9999, 11, 31, 23, 59, 59, 999),
+      Date.UTC(10000, 0, 1),
+      Date.UTC(-1, 5, 1, 1, 2, 3, 4),
+    ];
+    for (let i = 0; i < 5_000; i++) instants.push(Math.floor((i * 7_919_993_111) % 4e12) - 1e12);
+    for (const ms of instants) expect(isoString(ms)).toBe(new Date(ms).toISOString());
   });
 });

@@ -35,7 +35,30 @@ class LastConversion<K, V> {
   }
 }
 
-const receivedIso = new LastConversion((ms: number) => new Date(ms).toISOString());
+const dayMs = 86_400_000;
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
+const pad3 = (n: number): string => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
+
+/** The UTC day's `YYYY-MM-DDT`, remembered for the next instant of the same day. */
+const dayPrefix = new LastConversion((day: number) => new Date(day * dayMs).toISOString().slice(0, -13));
+
+/**
+ * `new Date(ms).toISOString()` for a valid instant, without the Date: the
+ * events of a batch mostly fall on one day, so only the time of day is
+ * formatted. Profiling ingest showed the two Dates per message costing more
+ * than the rest of the timestamp work.
+ */
+export function isoString(ms: number): string {
+  const day = Math.floor(ms / dayMs);
+  const prefix = dayPrefix.of(day);
+  // Years beyond 9999 (or before 0) are written with a sign and six digits; leave those to Date.
+  if (prefix.length !== 11) return new Date(ms).toISOString();
+  const inDay = ms - day * dayMs;
+  const seconds = Math.floor(inDay / 1000);
+  return `${prefix}${pad2(Math.floor(seconds / 3600))}:${pad2(Math.floor(seconds / 60) % 60)}:${pad2(seconds % 60)}.${pad3(inDay % 1000)}Z`;
+}
+
+const receivedIso = new LastConversion(isoString);
 const sentTimes = new LastConversion((text: string) => {
   const ms = Date.parse(text);
   return { ms, iso: new Date(ms).toISOString() };
@@ -55,7 +78,7 @@ export function correctTimestamps(client: ClientTimes, receivedAt: number): Corr
     return sent === undefined ? { timestamp: received, receivedAt: received } : { timestamp: received, sentAt: sent.iso, receivedAt: received };
   }
   const original = Date.parse(client.originalTimestamp);
-  const originalTimestamp = new Date(original).toISOString();
+  const originalTimestamp = isoString(original);
   if (sent === undefined) return { timestamp: originalTimestamp, originalTimestamp, receivedAt: received };
-  return { timestamp: new Date(receivedAt - (sent.ms - original)).toISOString(), originalTimestamp, sentAt: sent.iso, receivedAt: received };
+  return { timestamp: isoString(receivedAt - (sent.ms - original)), originalTimestamp, sentAt: sent.iso, receivedAt: received };
 }
