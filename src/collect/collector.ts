@@ -7,10 +7,10 @@ import {
 } from '../contracts/index.js';
 import { TesseraError, invalid, type FieldProblem } from '../lib/errors.js';
 import type { AppendOutcome, EventLog, LogEntry, NewRejection, RejectionStore, SourceRecord, ViolationTally } from '../store/index.js';
-import { batchElementSpans, maxReserializedGrowth } from './batch-spans.js';
 import { trackingLimits } from './limits.js';
 import { checkMessage, isIsoTimestamp } from './message-rules.js';
 import { normalizeMessage, type BatchEnvelope, type ReceiveContext } from './normalize.js';
+import { serializedSizeAtMost } from './size-bound.js';
 import type { TrackingPlanService } from './tracking-plans.js';
 
 export interface CollectorOptions {
@@ -89,11 +89,11 @@ export class Collector {
     }
     const envelopeProblems = checkEnvelope(envelope);
     if (envelopeProblems.length > 0) throw invalid(envelopeProblems);
-    const sizeOf = messageSizer(raw, batch.length);
+    const sizeOf = messageSizer(typeof raw === 'number' ? raw : raw.length);
     const items = batch.map((message, index) => {
       const prefix = `batch[${index}].`;
       const type = (message as { type?: unknown } | null)?.type;
-      return { type, raw: message, prefix, size: sizeOf(message, index) };
+      return { type, raw: message, prefix, size: sizeOf(message) };
     });
     return this.#collect(receive, items, envelope);
   }
@@ -234,16 +234,13 @@ export class Collector {
 /**
  * Measures the messages of a batch that might exceed the per-message limit
  * (undefined for the others): none can when the whole body is within it, and
- * a message's text in the body bounds its serialized size, so only the large
- * ones are serialized to be measured.
+ * of the others only those a cheap bound cannot clear are serialized to be
+ * measured.
  */
-function messageSizer(raw: Buffer | number, count: number): (message: unknown, index: number) => number | undefined {
+function messageSizer(bodyBytes: number): (message: unknown) => number | undefined {
   const limit = trackingLimits.maxMessageBytes;
-  const measure = (message: unknown): number => Buffer.byteLength(JSON.stringify(message) ?? '');
-  if ((typeof raw === 'number' ? raw : raw.length) <= limit) return () => undefined;
-  const spans = typeof raw === 'number' ? undefined : batchElementSpans(raw);
-  if (spans === undefined || spans.length !== count) return measure;
-  return (message, index) => (spans[index]! * maxReserializedGrowth > limit ? measure(message) : undefined);
+  if (bodyBytes <= limit) return () => undefined;
+  return (message) => (serializedSizeAtMost(message, limit) ? undefined : Buffer.byteLength(JSON.stringify(message) ?? ''));
 }
 
 function checkEnvelope(envelope: BatchEnvelope): FieldProblem[] {

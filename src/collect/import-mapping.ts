@@ -18,7 +18,7 @@ import type { FieldProblem } from '../lib/errors.js';
 import { err, ok, type Result } from '../lib/result.js';
 import { compileDateFormat, type DateFormat } from './date-format.js';
 import type { RecordValues } from './import-readers.js';
-import { maxReserializedGrowth } from './batch-spans.js';
+import { maxReserializedGrowth } from './reserialized-growth.js';
 import { trackingLimits } from './limits.js';
 
 /** Where the identity rules read a type's values (`['traits', 'email']`...), or undefined for a type they do not know. */
