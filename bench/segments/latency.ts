@@ -90,7 +90,13 @@ export async function measureLatency(o: LatencyOptions): Promise<LatencyResult> 
   })();
   await sleep(2_000);
 
-  // Probes: distinct people, none of whom did the probe event before.
+  // Probes: distinct people, none of whom did the probe event before (a --reuse run skips the members an earlier run made).
+  const members = new Set<string>();
+  for (let cursor: string | null = ''; cursor !== null; ) {
+    const page: { members: { profileId: string }[]; nextCursor: string | null } = await api('GET', `/segments/${o.probeSegmentId}/members?limit=1000${cursor === '' ? '' : `&cursor=${cursor}`}`);
+    for (const m of page.members) members.add(m.profileId);
+    cursor = page.nextCursor;
+  }
   const chosen = new Set<number>();
   const sent = new Map<string, number>();
   const acks: number[] = [];
@@ -98,7 +104,7 @@ export async function measureLatency(o: LatencyOptions): Promise<LatencyResult> 
   const interval = 1000 / o.probesPerSecond;
   for (let i = 0, next = performance.now(); i < o.probes; i++, next += interval) {
     let index = rng.int(0, o.people - 1);
-    while (chosen.has(index)) index = rng.int(0, o.people - 1);
+    while (chosen.has(index) || members.has(profileIdOf(o.seed, index))) index = rng.int(0, o.people - 1);
     chosen.add(index);
     const who = isKnown(o.seed, index) ? { userId: userIdOf(index) } : { anonymousId: anonymousIdOf(index) };
     const profileId = profileIdOf(o.seed, index);

@@ -185,6 +185,10 @@ async function main(): Promise<void> {
 
   phase('(a) New segments built through the API: history backfill, then first members by SQL');
   const builds: Build[] = [];
+  // A --reuse run on a data dir an earlier run stopped in may still hold them.
+  for (const s of (await api<{ segments: { id: string; name: string }[] }>(running, 'GET', '/segments')).body.segments) {
+    if (representative.some((r) => r.name === s.name)) await api(running, 'DELETE', `/segments/${s.id}`);
+  }
   for (const r of representative) {
     const t = performance.now();
     const created = await api<{ id: string }>(running, 'POST', '/segments', { name: r.name, definition: r.text });
@@ -200,7 +204,8 @@ async function main(): Promise<void> {
     const log = lines.find((l) => l.msg === 'segment built' && l.segment === created.body.id);
     builds.push({ name: r.name, wallMs, log, size: view.size });
     console.log(
-      `   ${fmt(wallMs / 1000, 1).padStart(6)} s  ${r.name}: ${fmt(view.size)} members; history ${ms(Number(log?.aggregatesMs))}, first members (${String(log?.by)}) ${ms(Number(log?.membersMs))}`,
+      `   ${fmt(wallMs / 1000, 1).padStart(6)} s  ${r.name}: ${fmt(view.size)} members; history ${ms(Number(log?.aggregatesMs))}, first members (${String(log?.by)}) ${ms(Number(log?.membersMs))}` +
+        ` = mirror catch-up ${ms(Number(log?.catchUpMs))} + query ${ms(Number(log?.queryMs))} + writing ${fmt(Number(log?.rows))} rows ${ms(Number(log?.writeMs))}`,
     );
   }
 

@@ -22,6 +22,14 @@ export interface SegmentQueriesOptions {
   readonly writeBatch?: number;
 }
 
+/** Where the first members' time went (ms): the mirror catching up, the query and reading its rows, writing memberships and timers. */
+export interface FirstMembersTimings {
+  readonly catchUpMs: number;
+  readonly queryMs: number;
+  readonly writeMs: number;
+  readonly rows: number;
+}
+
 export interface SegmentPreview {
   readonly count: number;
   readonly sample: string[];
@@ -77,31 +85,39 @@ export class SegmentQueries {
    * mirror, once it has applied every
    * change made so far, and writes them in bulk with the timers time-driven
    * changes need. Profiles the stage evaluates meanwhile are left to the
-   * caller (in `watch`), to decide again. Returns false, having written
-   * nothing, when SQL cannot decide: a computed trait is read (the mirror
-   * holds their values as of each profile's last change, not as windows
-   * slide), or the mirror does not catch up in time.
+   * caller (in `watch`), to decide again. Returns where the time went, or
+   * undefined, having written nothing, when SQL cannot decide: a computed
+   * trait is read (the mirror holds their values as of each profile's last
+   * change, not as windows slide), or the mirror does not catch up in time.
    */
-  async initialize(segment: SegmentRecord, watch: EvaluationWatch, shouldStop: () => boolean): Promise<boolean> {
+  async initialize(segment: SegmentRecord, watch: EvaluationWatch, shouldStop: () => boolean): Promise<FirstMembersTimings | undefined> {
     const computed = this.#o.catalog.computed;
-    if ([...traitsRead(segment.condition)].some((name) => computed.has(name))) return false;
+    if ([...traitsRead(segment.condition)].some((name) => computed.has(name))) return undefined;
+    const started = performance.now();
     // Everything the unify stage applied before the watch began must be in the event store and the mirror:
     // the stage evaluates only what comes after.
     await this.#o.backfill.eventStoreReached(this.#o.backfill.unifyPosition());
-    if (!(await this.#o.mirrorStage.current(this.#o.catchUpTimeoutMs ?? 600_000))) return false;
+    if (!(await this.#o.mirrorStage.current(this.#o.catchUpTimeoutMs ?? 600_000))) return undefined;
+    const queried = performance.now();
     const query = compileMembershipChanges(segment.condition, this.#o.clock.now(), segment.name);
+    let writeMs = 0;
+    let rows = 0;
     await this.#o.mirror.stream(
       query,
-      async (rows) => {
+      async (batch) => {
         if (shouldStop()) throw new BuildStoppedError();
-        const decided = rows.map(
+        const written = performance.now();
+        const decided = batch.map(
           (r): DecidedMembership => ({ profileId: String(r.profile_id), member: r.member === true, was: r.was === true, due: typeof r.due === 'number' ? r.due : null }),
         );
         await this.#o.stage.initializeFrom(segment.id, decided, watch.profiles);
+        writeMs += performance.now() - written;
+        rows += batch.length;
       },
       this.#o.writeBatch ?? 10_000,
     );
-    return true;
+    const round = (ms: number): number => Math.round(ms);
+    return { catchUpMs: round(queried - started), queryMs: round(performance.now() - queried - writeMs), writeMs: round(writeMs), rows };
   }
 }
 

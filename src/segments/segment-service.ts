@@ -202,7 +202,8 @@ export class SegmentService {
       const aggregatesMs = performance.now() - started;
       const names = new Set([record.name]);
       await this.#dependenciesDecided(record);
-      const bySql = (await this.#o.queries?.initialize(record, watch, () => this.#stopping)) === true;
+      const timings = await this.#o.queries?.initialize(record, watch, () => this.#stopping);
+      const bySql = timings !== undefined;
       const membersMs = performance.now() - started - aggregatesMs;
       if (bySql) {
         // Profiles evaluated while the query ran are decided again, from what they are now.
@@ -222,7 +223,7 @@ export class SegmentService {
         }
       }
       this.#o.logger.info(
-        { segment: record.id, by: bySql ? 'sql' : 'memory', aggregatesMs: Math.round(aggregatesMs), membersMs: Math.round(membersMs), totalMs: Math.round(performance.now() - started), reevaluated: bySql ? watch.profiles.size : 0 },
+        { segment: record.id, by: bySql ? 'sql' : 'memory', aggregatesMs: Math.round(aggregatesMs), membersMs: Math.round(membersMs), totalMs: Math.round(performance.now() - started), reevaluated: bySql ? watch.profiles.size : 0, ...timings },
         'segment built',
       );
     } finally {
