@@ -214,7 +214,10 @@ export class SqliteJourneyStore implements JourneyStore {
   async dueInstances(now: number, limit: number, journeyIds: readonly string[]): Promise<InstanceRecord[]> {
     if (journeyIds.length === 0) return [];
     return this.#prepare<(string | number)[], InstanceRow>(
-      `SELECT * FROM journey_instances WHERE status = 'active' AND wake_at IS NOT NULL AND wake_at <= ?
+      // The timers' index, named: with the journey filter the planner would rather take the by-journey
+      // index and sort every active instance, which a million waiting people make take seconds.
+      `SELECT * FROM journey_instances INDEXED BY journey_instances_by_wake
+       WHERE status = 'active' AND wake_at IS NOT NULL AND wake_at <= ?
          AND journey_id IN (${journeyIds.map(() => '?').join(',')}) ORDER BY wake_at LIMIT ?`,
     )
       .all(now, ...journeyIds, limit)
