@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -29,10 +29,10 @@ const entry = (messageId: string): LogEntry => {
   return { partitionKey: message.userId!, dedupeKey: `src_1:${messageId}`, message };
 };
 
-async function openLog(recentRecords?: number): Promise<SqliteEventLog> {
+async function openLog(recentRecords?: number, path?: string): Promise<SqliteEventLog> {
   const dir = await mkdtemp(join(tmpdir(), 'tessera-log-read-'));
   dirs.push(dir);
-  return new SqliteEventLog({ path: join(dir, 'log.db'), clock: new ManualClock(), dedupeWindowMs: 60_000, ...(recentRecords !== undefined && { recentRecords }) });
+  return new SqliteEventLog({ path: path ?? join(dir, 'log.db'), clock: new ManualClock(), dedupeWindowMs: 60_000, ...(recentRecords !== undefined && { recentRecords }) });
 }
 
 describe('reading the embedded log', () => {
@@ -89,6 +89,22 @@ describe('group commit', () => {
     // Resolved by the same commit reply: before any other reply from the writer could arrive.
     await new Promise((resolve) => setImmediate(resolve));
     expect(secondDone).toBe(true);
+    await log.close();
+  });
+});
+
+describe('checkpoints', () => {
+  it('copies committed records into the database file beside the writer, not only when the WAL is large', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tessera-log-checkpoint-'));
+    dirs.push(dir);
+    const path = join(dir, 'log.db');
+    const log = await openLog(undefined, path);
+    const before = (await stat(path)).size;
+    await log.append(Array.from({ length: 500 }, (_, i) => entry(`m${i}`)));
+    // A few hundred KB of WAL: far below the writer's own checkpoint threshold.
+    const deadline = performance.now() + 5_000;
+    while ((await stat(path)).size <= before + 100_000 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await stat(path)).size).toBeGreaterThan(before + 100_000);
     await log.close();
   });
 });

@@ -6,6 +6,7 @@ import type { AppendOutcome, EventLog, LogEntry, LogRecord } from '../../store/i
 import { openSqlite, type SqliteDatabase } from './database.js';
 import { logMigrations } from './log-schema.js';
 import { eraseLogRecords } from './log-erase.js';
+import type { LogCheckpointerData } from './log-checkpointer.js';
 import type { CommitReply, CommitRequest, LogWriterData, WriterRequest } from './log-writer.js';
 
 interface PendingAppend {
@@ -32,6 +33,7 @@ export interface SqliteEventLogOptions {
 }
 
 const pruneEveryMs = 60_000;
+const checkpointEveryMs = 100;
 /** Longest wait for callers to come back after a commit (see #committed), and its share of the commit's time. */
 const maxHoldMs = 4;
 const holdShareOfCommit = 0.5;
@@ -54,6 +56,8 @@ export class SqliteEventLog implements EventLog {
   readonly #path: string;
   readonly #reader: SqliteDatabase;
   readonly #writer: Worker;
+  readonly #checkpointer: Worker;
+  readonly #checkpointerExited: Promise<unknown>;
   readonly #clock: Clock;
   readonly #dedupeWindowMs: number;
   readonly #readOffsets;
@@ -95,6 +99,13 @@ export class SqliteEventLog implements EventLog {
     this.#writer.on('message', (reply: CommitReply) => this.#committed(reply));
     this.#writer.on('error', (error) => this.#fail(error));
     this.#writer.on('exit', () => this.#fail(new Error('the event log writer thread stopped')));
+
+    const checkpointer: LogCheckpointerData = { path: options.path, everyMs: checkpointEveryMs };
+    this.#checkpointer = startWorker(siblingModule(import.meta.url, 'log-checkpointer'), checkpointer);
+    this.#checkpointer.unref();
+    this.#checkpointerExited = new Promise((resolve) => this.#checkpointer.once('exit', resolve));
+    // Without it the writer still checkpoints, in its commits: slower, never wrong.
+    this.#checkpointer.on('error', () => undefined);
   }
 
   append(entries: readonly LogEntry[]): Promise<AppendOutcome[]> {
@@ -278,6 +289,9 @@ export class SqliteEventLog implements EventLog {
       this.#drained = resolve;
       this.#checkDrained();
     });
+    // The checkpointer goes first: the writer's connection, the last to close, then checkpoints what is left.
+    this.#checkpointer.postMessage('close');
+    await this.#checkpointerExited;
     if (!this.#failure) {
       this.#writer.removeAllListeners('exit');
       this.#writer.ref();
