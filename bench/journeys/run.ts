@@ -183,6 +183,19 @@ async function eventToSend(server: RunningTessera, dataDir: string): Promise<voi
   console.log(`   tracking call (baseline): ${spread(roundTrips)}`);
 }
 
+/**
+ * Waits for `work` with the process held open: closing the server can wait on timers that do not
+ * keep a process alive (unref'd), and without this one Node would end the run there, silently.
+ */
+async function heldOpen<T>(work: Promise<T>): Promise<T> {
+  const hold = setInterval(() => undefined, 1000);
+  try {
+    return await work;
+  } finally {
+    clearInterval(hold);
+  }
+}
+
 /** Moves every seeded timer by `ms` (one statement; the server is not running yet). */
 function shiftSchedule(dataDir: string, ms: number): void {
   const db = new Database(join(dataDir, 'state.db'));
@@ -222,7 +235,7 @@ async function main(): Promise<void> {
     // A first start builds the profile mirror (DuckDB) from the seeded profiles, as a server that had
     // received them would already have; the timers, a day ahead, stay put.
     const warming = performance.now();
-    await (await startServer(dataDir)).close();
+    await heldOpen((await startServer(dataDir)).close());
     console.log(`   first start (profile mirror built) in ${fmt((performance.now() - warming) / 1000, 1)} s`);
     const start = Date.now() + leadMs;
     shiftSchedule(dataDir, start - seededStart);
@@ -231,7 +244,7 @@ async function main(): Promise<void> {
     const server = await timers(dataDir, start);
     console.log('(b) event to send');
     await eventToSend(server, dataDir);
-    await server.close();
+    await heldOpen(server.close());
     ceiling(dataDir);
   } finally {
     if (!flags['keep-data'] && flags['data-dir'] === undefined) await rm(dataDir, { recursive: true, force: true });
