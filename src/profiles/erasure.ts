@@ -23,6 +23,8 @@ export interface ErasureServiceOptions {
   readonly events: Pick<EventStore, 'list' | 'erase'>;
   readonly log: Pick<EventLog, 'partitions' | 'headOffset' | 'read' | 'erase'>;
   readonly suppressions: Pick<SuppressionStore, 'remove'>;
+  /** Deletes what later stages keep about the person outside the graph (inboxes, push subscriptions). */
+  readonly forgetElsewhere?: (profileIds: readonly string[], identifierKeys: readonly string[]) => Promise<void>;
   readonly erased: ErasedIdentifiers;
   readonly identityRules: IdentityRules;
   readonly profileRules: ProfileRules;
@@ -79,6 +81,7 @@ export class ErasureService {
         await this.#eventsCaughtUp();
         const erasedEvents = await this.#eraseEvents(scope);
         await this.#o.suppressions.remove(scope.identifiers);
+        await this.#o.forgetElsewhere?.([live.id, ...scope.mergedIds], scope.identifiers);
         for (const id of scope.affected) await rebuildProfileState(ws, id);
         const record: ErasureRecord = {
           id: newId('era'),

@@ -67,6 +67,11 @@ export async function buildChannelEndpoints(parts: ChannelEndpointParts) {
     /** The base URL providers reach this server at. */
     publicUrl: parts.publicUrl,
     configurators: [smsConfigurator({ clock, publicUrl: parts.publicUrl }), webhookConfigurator(registry, clock)],
+    /** Erasure: the person's inbox and push subscriptions go with them. */
+    async forget(profileIds: readonly string[], identifierKeys: readonly string[]): Promise<void> {
+      await state.inbox.removeOf(profileIds);
+      await push.forget(identifierKeys);
+    },
     /** Registers the channels that need no provider settings. */
     async start(): Promise<void> {
       await registry.register(new WebPushAdapter({ vapid, subscriptions: state.pushSubscriptions, clock }));

@@ -141,6 +141,7 @@ export async function startTessera(config: Config, logger: Logger, clock: Clock)
         suppressions: state.suppressions,
         clock,
         unify: pipeline.unify,
+        forgetElsewhere: (profileIds, identifierKeys) => delivery.endpoints.forget(profileIds, identifierKeys),
         eventProjection: pipeline.eventProjection,
       }),
       segments: pipeline.segments,

@@ -24,6 +24,8 @@ export interface InboxStore {
   /** How many messages of these profiles are not read yet. */
   unread(profileIds: readonly string[]): Promise<number>;
   get(id: string): Promise<InboxMessageRecord | undefined>;
+  /** Deletes every message of these profiles (erasure). */
+  removeOf(profileIds: readonly string[]): Promise<void>;
   /** Marks it read at `at` unless it was already; false when there is no such message. */
   markRead(id: string, at: number): Promise<boolean>;
 }

@@ -66,6 +66,11 @@ export class SqliteInboxStore implements InboxStore {
     return row && toRecord(row);
   }
 
+  async removeOf(profileIds: readonly string[]): Promise<void> {
+    if (profileIds.length === 0) return;
+    this.#db.prepare(`DELETE FROM inbox_messages WHERE profile_id IN (${profileIds.map(() => '?').join(',')})`).run(...profileIds);
+  }
+
   async markRead(id: string, at: number): Promise<boolean> {
     this.#db.prepare('UPDATE inbox_messages SET read_at = ? WHERE id = ? AND read_at IS NULL').run(at, id);
     return (await this.get(id)) !== undefined;

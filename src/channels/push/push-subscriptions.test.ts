@@ -47,6 +47,14 @@ describe('PushSubscriptions', () => {
     expect(await push.ofIdentifiers([`push_subscription:${other.id}`])).toHaveLength(1);
   });
 
+  it("forgets an erased person's subscriptions, and only theirs", async () => {
+    const { push } = setup();
+    const erased = await push.register('src_app', { userId: 'u-1', subscription: { endpoint, keys } });
+    const kept = await push.register('src_app', { userId: 'u-2', subscription: { endpoint: `${endpoint}-2`, keys } });
+    await push.forget(['user_id:u-1', `push_subscription:${erased.id}`]);
+    expect(await push.ofIdentifiers([`push_subscription:${erased.id}`, `push_subscription:${kept.id}`])).toEqual([{ id: kept.id, endpoint: `${endpoint}-2`, keys }]);
+  });
+
   it('needs to know whose subscription it is', async () => {
     const { push, announced } = setup();
     await expect(push.register('src_app', { subscription: { endpoint, keys } })).rejects.toMatchObject({

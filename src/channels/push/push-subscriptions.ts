@@ -63,6 +63,11 @@ export class PushSubscriptions {
     return { id };
   }
 
+  /** Erasure: deletes the subscriptions behind these identifiers (the links go with the identity graph). */
+  async forget(identifierKeys: readonly string[]): Promise<void> {
+    for (const subscription of await this.ofIdentifiers(identifierKeys)) await this.#o.store.remove(subscription.id);
+  }
+
   /** The subscriptions behind a profile's identifiers (those the push service has not withdrawn). */
   async ofIdentifiers(identifierKeys: readonly string[]): Promise<PushSubscription[]> {
     const prefix = `${pushSubscriptionType}:`;
