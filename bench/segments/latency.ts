@@ -37,7 +37,8 @@ export interface LatencyResult {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function measureLatency(o: LatencyOptions): Promise<LatencyResult> {
-  const rng = new Random(o.seed * 13 + 1);
+  // Salted per run: a --reuse run on the same stores sends new messages, not ones the log would take for duplicates.
+  const rng = new Random(o.seed * 13 + 1 + (Date.now() % 1_000_000_007));
   const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const response = await fetch(`${o.url}/api/v1${path}`, {
       method,

@@ -84,7 +84,8 @@ export async function measureRealtime(o: RealtimeOptions): Promise<RealtimeResul
     const sources: BenchSource[] = (await state.sources.list())
       .filter((s) => s.channel === 'web' || s.channel === 'ios' || s.channel === 'pos')
       .sort((a, b) => ['web', 'ios', 'pos'].indexOf(a.channel) - ['web', 'ios', 'pos'].indexOf(b.channel));
-    const rng = new Random(o.seed * 97 + 5);
+    // Salted per run: a --reuse run on the same stores sends new messages, not ones the log would take for duplicates.
+    const rng = new Random(o.seed * 97 + 5 + (Date.now() % 1_000_000_007));
     const outboxBefore = (await state.segments.outbox(1_000_000)).length;
 
     const run = async (stage: SegmentStage): Promise<{ unifyMs: number; stageMs: number }> => {
