@@ -272,9 +272,10 @@ export class SqliteEventLog implements EventLog {
     this.#assertPartition(partition);
     if (this.#closing) throw new Error('the event log is closed');
     if (offsets.length === 0) return;
-    eraseLogRecords(this.#path, offsets);
-    // An erased person's messages must not stay in memory either.
+    // An erased person's messages must not stay in memory either. The records are deleted before
+    // eraseLogRecords first yields, so no read in between can bring them back into the cache.
     for (const offset of offsets) if (this.#cached(offset) !== undefined) this.#recent[offset % this.#recent.length] = undefined;
+    await eraseLogRecords(this.#path, offsets);
   }
 
   close(): Promise<void> {

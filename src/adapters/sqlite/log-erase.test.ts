@@ -50,4 +50,39 @@ describe('erasing log records', () => {
     expect(disk).toContain(kept);
     await log.close();
   });
+
+  it('finishes under a steady stream of appends without holding up the event loop', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tessera-log-erase-'));
+    dirs.push(dir);
+    const log = new SqliteEventLog({ path: join(dir, 'log.db'), clock: new ManualClock(), dedupeWindowMs: 60_000 });
+    const erased = 'erase-me-busy-77c1@example.com';
+    const [target] = await log.append([{ partitionKey: 'a', dedupeKey: 'src_1:target', message: message('target', erased) }]);
+
+    let streaming = true;
+    // Eight writers, as concurrent requests are: some commit is nearly always in flight.
+    const stream = Promise.all(
+      Array.from({ length: 8 }, async (_, w) => {
+        for (let i = 0; streaming; i++) {
+          await log.append(Array.from({ length: 20 }, (_, j) => ({ partitionKey: 'b', dedupeKey: `src_1:${w}-${i}-${j}`, message: message(`${w}-${i}-${j}`, 'someone@example.com') })));
+        }
+      }),
+    );
+    // The longest the event loop went without running a timer, while the erasure ran.
+    let longestStallMs = 0;
+    let last = performance.now();
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      longestStallMs = Math.max(longestStallMs, now - last);
+      last = now;
+    }, 5);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await log.erase(0, [target?.kind === 'appended' ? target.offset : -1]);
+    clearInterval(ticker);
+    streaming = false;
+    await stream;
+    await log.close();
+
+    expect(longestStallMs).toBeLessThan(1000);
+    expect(await bytesOnDisk(dir)).not.toContain(erased);
+  });
 });
