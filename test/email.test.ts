@@ -164,6 +164,16 @@ describe('delivery failures', () => {
     expect(suppressions).toEqual([expect.objectContaining({ identifier: 'email:bounce-bob@example.com', reason: 'bounced' })]);
   });
 
+  it('forgets the outbox entries, with their addresses, of a person erased', async () => {
+    const profileId = await person('ezra', 'erase-ezra@example.com');
+    await signUp('ezra');
+    await until(() => deliveriesOf(profileId), (d) => d[0]?.status === 'sent', 'the delivery marked sent');
+    expect((await tessera.api('DELETE', `/profiles/${profileId}`)).status).toBe(200);
+    expect(await deliveriesOf(profileId)).toEqual([]);
+    const all = (await tessera.api<{ deliveries: JsonBody[] }>('GET', '/deliveries?limit=1000')).body.deliveries;
+    expect(JSON.stringify(all)).not.toContain('erase-ezra@example.com');
+  });
+
   it('retries a 4xx reply later instead of failing it', async () => {
     const profileId = await person('carl', 'later-carl@example.com');
     await signUp('carl');

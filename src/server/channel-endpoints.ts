@@ -67,10 +67,11 @@ export async function buildChannelEndpoints(parts: ChannelEndpointParts) {
     /** The base URL providers reach this server at. */
     publicUrl: parts.publicUrl,
     configurators: [smsConfigurator({ clock, publicUrl: parts.publicUrl }), webhookConfigurator(registry, clock)],
-    /** Erasure: the person's inbox and push subscriptions go with them. */
+    /** Erasure: the person's inbox, push subscriptions and outbox entries (which hold their addresses) go with them. */
     async forget(profileIds: readonly string[], identifierKeys: readonly string[]): Promise<void> {
       await state.inbox.removeOf(profileIds);
       await push.forget(identifierKeys);
+      await state.deliveries.removeOf(profileIds);
     },
     /** Registers the channels that need no provider settings. */
     async start(): Promise<void> {

@@ -49,6 +49,8 @@ export interface DeliveryStore {
   get(id: string): Promise<DeliveryRecord | undefined>;
   /** Newest first. */
   list(filter: { profileId?: string | undefined; status?: DeliveryStatus | undefined; limit: number }): Promise<DeliveryRecord[]>;
+  /** Erasure: deletes the profiles' entries, which hold their addresses (as recipients and in errors). */
+  removeOf(profileIds: readonly string[]): Promise<void>;
 }
 
 export interface TemplateRecord {

@@ -87,6 +87,15 @@ describe.each(operationalStoreAdapters)('DeliveryStore contract: $name', (adapte
     await store.close();
   });
 
+  it('forgets the entries of erased profiles, and only theirs', async () => {
+    const store = await adapter.open(await tempDir(), new ManualClock());
+    await commitSends(store, [send('a', 'p1', 1_000), send('b', 'p2', 1_000), send('c', 'p3', 1_000)]);
+    await store.deliveries.claim('a', { recipient: 'ada@example.com', provider: 'smtp', now: 1_000 });
+    await store.deliveries.removeOf(['p1', 'p2']);
+    expect((await store.deliveries.list({ limit: 10 })).map((d) => d.id)).toEqual(['c']);
+    await store.close();
+  });
+
   it('keeps templates by id and unique name', async () => {
     const store = await adapter.open(await tempDir(), new ManualClock());
     expect(await store.templates.create(template('tpl_1', 'welcome'))).toBe(true);

@@ -122,4 +122,11 @@ export class SqliteDeliveryStore implements DeliveryStore {
       .all(...args, filter.limit)
       .map(recordOf);
   }
+
+  async removeOf(profileIds: readonly string[]): Promise<void> {
+    const remove = this.#db.prepare<[string]>('DELETE FROM deliveries WHERE profile_id = ?');
+    this.#db.transaction(() => {
+      for (const id of profileIds) remove.run(id);
+    })();
+  }
 }
