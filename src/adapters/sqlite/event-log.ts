@@ -291,6 +291,8 @@ export class SqliteEventLog implements EventLog {
       this.#checkDrained();
     });
     // The checkpointer goes first: the writer's connection, the last to close, then checkpoints what is left.
+    // Referenced while it closes, or a process with nothing else to do would exit before close resolves.
+    this.#checkpointer.ref();
     this.#checkpointer.postMessage('close');
     await this.#checkpointerExited;
     if (!this.#failure) {
