@@ -32,9 +32,17 @@ export interface LatencyResult {
   readonly acks: number[];
   readonly missing: number;
   readonly backgroundSent: number;
+  /** Batches of the stream not sent because too many were still unanswered (the server is behind). */
+  readonly backgroundSkipped: number;
+  /** Probes the server did not acknowledge (an error, or no answer within the request timeout); they count as missing too. */
+  readonly unacknowledged: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** A request unanswered this long has failed: an overloaded server cannot hold the measurement up indefinitely. */
+const requestTimeoutMs = 30_000;
+/** Unanswered batches of the stream at most: past it, a server that is behind is not sent ever more at once. */
+const maxBatchesInFlight = 64;
 
 export async function measureLatency(o: LatencyOptions): Promise<LatencyResult> {
   // Salted per run: a --reuse run on the same stores sends new messages, not ones the log would take for duplicates.
@@ -51,7 +59,12 @@ export async function measureLatency(o: LatencyOptions): Promise<LatencyResult> 
   const source = await api<Source>('POST', '/sources', { name: 'Latency probes', channel: 'web' });
   const auth = `Basic ${Buffer.from(`${source.writeKey}:`).toString('base64')}`;
   const post = (path: string, body: unknown): Promise<Response> =>
-    fetch(`${o.url}${path}`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${o.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(requestTimeoutMs),
+    });
   const sources: BenchSource[] = [{ id: source.id, channel: 'web' }, { id: source.id, channel: 'web' }, { id: source.id, channel: 'web' }];
 
   // The log's reader: Segment Entered messages of the probe segment, by profile id, with when they were seen.
@@ -76,17 +89,27 @@ export async function measureLatency(o: LatencyOptions): Promise<LatencyResult> 
 
   // Ordinary traffic, in batches of 100, for as long as the probes run.
   let backgroundSent = 0;
+  let backgroundSkipped = 0;
+  let inFlight = 0;
   let background = true;
   const stream = (async () => {
     const every = (100 / o.backgroundPerSecond) * 1000;
     for (let next = performance.now(); background; next += every) {
+      await sleep(Math.max(0, next - performance.now()));
+      if (inFlight >= maxBatchesInFlight) {
+        backgroundSkipped++;
+        continue;
+      }
       const batch = Array.from({ length: 100 }, () => {
         const m = liveMessage(rng, o.seed, rng.int(0, o.people - 1), Date.now(), sources);
         return { type: 'track', messageId: m.messageId, userId: m.userId, anonymousId: m.anonymousId, event: m.event, properties: m.properties };
       });
-      void post('/v1/batch', { batch }).then((r) => r.arrayBuffer());
+      inFlight++;
+      void post('/v1/batch', { batch })
+        .then((r) => r.arrayBuffer())
+        .catch(() => undefined)
+        .finally(() => inFlight--);
       backgroundSent += batch.length;
-      await sleep(Math.max(0, next + every - performance.now()));
     }
   })();
   await sleep(2_000);
@@ -101,6 +124,7 @@ export async function measureLatency(o: LatencyOptions): Promise<LatencyResult> 
   const chosen = new Set<number>();
   const sent = new Map<string, number>();
   const acks: number[] = [];
+  let unacknowledged = 0;
   const pending: Promise<void>[] = [];
   const interval = 1000 / o.probesPerSecond;
   for (let i = 0, next = performance.now(); i < o.probes; i++, next += interval) {
@@ -112,11 +136,15 @@ export async function measureLatency(o: LatencyOptions): Promise<LatencyResult> 
     const started = performance.now();
     sent.set(profileId, started);
     pending.push(
-      post('/v1/track', { ...who, event: 'Coupon Applied', properties: { code: `P${i}` } }).then(async (r) => {
-        await r.arrayBuffer();
-        if (!r.ok) throw new Error(`probe ${i}: ${r.status}`);
-        acks.push(performance.now() - started);
-      }),
+      post('/v1/track', { ...who, event: 'Coupon Applied', properties: { code: `P${i}` } })
+        .then(async (r) => {
+          await r.arrayBuffer();
+          if (r.ok) acks.push(performance.now() - started);
+          else unacknowledged++;
+        })
+        .catch(() => {
+          unacknowledged++;
+        }),
     );
     await sleep(Math.max(0, next + interval - performance.now()));
   }
@@ -133,5 +161,5 @@ export async function measureLatency(o: LatencyOptions): Promise<LatencyResult> 
     const at = seen.get(profileId);
     if (at !== undefined) entered.push(at - started);
   }
-  return { probes: sent.size, entered, acks, missing: sent.size - entered.length, backgroundSent };
+  return { probes: sent.size, entered, acks, missing: sent.size - entered.length, backgroundSent, backgroundSkipped, unacknowledged };
 }

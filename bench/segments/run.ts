@@ -240,7 +240,8 @@ async function main(): Promise<void> {
     latencies.push({ rate, result: latency });
     console.log(
       `   ${fmt(rate)} other events/s: ${fmt(latency.probes)} probes among ${fmt(latency.backgroundSent)} other events: entered p50 ${ms(median(latency.entered))}, p99 ${ms(quantile(latency.entered, 0.99))}, ` +
-        `max ${ms(Math.max(...latency.entered))}; ack p50 ${ms(median(latency.acks))}, p99 ${ms(quantile(latency.acks, 0.99))}; missing ${latency.missing}`,
+        `max ${ms(Math.max(...latency.entered))}; ack p50 ${ms(median(latency.acks))}, p99 ${ms(quantile(latency.acks, 0.99))}; missing ${latency.missing} ` +
+        `(${latency.unacknowledged} unacknowledged); ${fmt(latency.backgroundSkipped)} batches of the stream skipped, the server being behind`,
     );
   }
 
