@@ -17,6 +17,7 @@ import { resolveProfileRules } from '../src/profiles/index.js';
 import { ComputedTraitSet } from '../src/segments/computed-traits.js';
 import { factsOf } from '../src/segments/profile-facts.js';
 import { adminToken, startTestTessera, type JsonBody, type TestTessera } from './helpers/tessera.js';
+import { channelAffinityTraits } from '../src/channels/affinity/channel-affinity.js';
 
 const day = 86_400_000;
 
@@ -230,7 +231,8 @@ describe('the profile mirror after merges, splits and erasures', () => {
       const rows = (await db.runAndReadAll('SELECT * FROM profile_facts ORDER BY profile_id')).getRowObjectsJS();
       const fragments = (await db.runAndReadAll('SELECT fragment_key, profile_id FROM fragment_profiles ORDER BY fragment_key')).getRowObjectsJS();
       const names = new Map((await state.segments.list()).map((s) => [s.id, s.name]));
-      const context = { profileRules: resolveProfileRules(undefined), timeZoneTrait: 'timezone', computed: () => new ComputedTraitSet([]) };
+      // The server computes the channels' built-in traits (channel_affinity, best_channel...) for everyone.
+      const context = { profileRules: resolveProfileRules(undefined), timeZoneTrait: 'timezone', computed: () => new ComputedTraitSet(channelAffinityTraits()) };
       const live = await state.identity.liveProfiles('', 1000);
       const ws = new IdentityWorkspace(state.identity);
       const expectedFragments: { fragment_key: string; profile_id: string }[] = [];
