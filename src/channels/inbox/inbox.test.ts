@@ -17,9 +17,12 @@ const message = (deliveryId: string, profileId: string): OutgoingMessage => ({
 describe('in-app inbox', () => {
   it('stores a delivery once however often it is sent, counts unread, and erases a person\'s messages', async () => {
     const store = new SqliteInboxStore(openSqlite(':memory:', operationalMigrations.filter((m) => m.version <= 10)));
-    const adapter = new InAppAdapter(store, new ManualClock());
+    const clock = new ManualClock();
+    const adapter = new InAppAdapter(store, clock);
     const first = await adapter.send(message('dlv_1', 'prf_a'));
     expect(await adapter.send(message('dlv_1', 'prf_a'))).toEqual(first);
+    // Later, so that newest first has one answer (ids are random).
+    clock.advance(1000);
     await adapter.send(message('dlv_2', 'prf_a'));
     await adapter.send(message('dlv_3', 'prf_b'));
     expect((await store.ofProfiles(['prf_a'], 10)).map((m) => [m.deliveryId, m.title, m.body, m.url])).toEqual([
