@@ -4,75 +4,29 @@
  * Each server start loads the whole server through tsx, which takes seconds on
  * a busy machine; the timeouts leave room for that.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Source, TrackingResponse } from '../src/contracts/index.js';
-import { freePort, spawnTessera, type Exit, type TesseraProcess } from './helpers/cli-process.js';
+import type { Exit } from './helpers/cli-process.js';
 import { allEvents, countByMessageId } from './helpers/events.js';
+import { ServerProcesses, errorLogs, type ServerProcess } from './helpers/server-process.js';
 
 const adminToken = 'crash-test-admin-token-0123456789';
 const clients = 6;
 const messagesPerBatch = 50;
 
-interface Server extends TesseraProcess {
-  readonly url: string;
-}
+const servers = new ServerProcesses(adminToken);
+afterEach(() => servers.cleanUp());
 
-const servers = new Set<Server>();
-const dataDirs: string[] = [];
-
-afterEach(async () => {
-  await Promise.all(
-    [...servers].map((server) => {
-      server.child.kill('SIGKILL');
-      return server.exit;
-    }),
-  );
-  await Promise.all(dataDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
-});
-
-async function freshDataDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'tessera-crash-'));
-  dataDirs.push(dir);
-  return dir;
-}
-
-/** Runs `tessera start` on `dataDir` as a child process and waits until /readyz says ready. */
-async function startServer(dataDir: string): Promise<Server> {
-  const port = await freePort();
-  const server: Server = {
-    url: `http://127.0.0.1:${port}`,
-    ...spawnTessera(['start'], {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      TESSERA_DATA_DIR: dataDir,
-      TESSERA_ADMIN_TOKEN: adminToken,
-      TESSERA_LOG_LEVEL: 'warn',
-    }),
-  };
-  servers.add(server);
-  void server.exit.then(() => servers.delete(server));
-
-  const ended = (): boolean => server.child.exitCode !== null || server.child.signalCode !== null;
-  for (const deadline = Date.now() + 60_000; !ended() && Date.now() < deadline; await sleep(100)) {
-    if (await fetch(`${server.url}/readyz`).then((r) => r.status === 200, () => false)) return server;
-  }
-  const { stdout, stderr } = server.output();
-  throw new Error(`tessera did not become ready (${ended() ? 'it exited' : 'timed out'}):\n${stdout}\n${stderr}`);
-}
-
-/** The error and fatal lines the server has logged (pino levels 50 and 60) so far. */
-const errorLogs = (server: Server): string[] => server.output().stdout.split('\n').filter((line) => /"level":[56]0\b/.test(line));
+const freshDataDir = (): Promise<string> => servers.dataDir('tessera-crash-');
+const startServer = (dataDir: string): Promise<ServerProcess> => servers.start(dataDir);
 
 /** How `server` ended, if it did within `ms`. */
-const exitWithin = (server: Server, ms: number): Promise<Exit | 'still running'> =>
+const exitWithin = (server: ServerProcess, ms: number): Promise<Exit | 'still running'> =>
   Promise.race([server.exit, sleep(ms, 'still running' as const)]);
 
 /** Waits until every projection (the event store among them) has applied the whole log, by the server's own metric. */
-async function caughtUp(server: Server): Promise<void> {
+async function caughtUp(server: ServerProcess): Promise<void> {
   for (const deadline = Date.now() + 20_000; Date.now() < deadline; await sleep(100)) {
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     const lags = metrics.split('\n').filter((line) => /^tessera_projection_lag_records[ {]/.test(line));
@@ -81,7 +35,7 @@ async function caughtUp(server: Server): Promise<void> {
   throw new Error('the projections did not catch up with the log');
 }
 
-async function createSource(server: Server): Promise<Source> {
+async function createSource(server: ServerProcess): Promise<Source> {
   const response = await fetch(`${server.url}/api/v1/sources`, {
     method: 'POST',
     headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
@@ -93,7 +47,7 @@ async function createSource(server: Server): Promise<Source> {
 
 const message = (messageId: string) => ({ type: 'track', messageId, userId: 'crash-user', event: 'Crash Load', properties: { messageId } });
 
-function postBatch(server: Server, writeKey: string, messageIds: readonly string[]): Promise<Response> {
+function postBatch(server: ServerProcess, writeKey: string, messageIds: readonly string[]): Promise<Response> {
   return fetch(`${server.url}/v1/batch`, {
     method: 'POST',
     headers: { authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`, 'content-type': 'application/json' },
@@ -107,7 +61,7 @@ function postBatch(server: Server, writeKey: string, messageIds: readonly string
  * the server stops answering. `acknowledged` fills, as they come, with the ids
  * of every message in a batch that got a 2xx.
  */
-function sendUntilServerGoes(server: Server, writeKey: string, acknowledged: string[]): Promise<void> {
+function sendUntilServerGoes(server: ServerProcess, writeKey: string, acknowledged: string[]): Promise<void> {
   const sender = async (client: number): Promise<void> => {
     for (let batch = 0; ; batch++) {
       const ids = Array.from({ length: messagesPerBatch }, (_, i) => `c${client}-b${batch}-m${i}`);
@@ -128,7 +82,7 @@ async function untilAcknowledged(acknowledged: readonly string[], count: number)
 }
 
 /** After a restart on the same data dir: every stored messageId of `source`, with how often it occurs. */
-async function storedAfterRestart(dataDir: string, source: Source): Promise<{ server: Server; counts: Map<string, number> }> {
+async function storedAfterRestart(dataDir: string, source: Source): Promise<{ server: ServerProcess; counts: Map<string, number> }> {
   const server = await startServer(dataDir);
   await caughtUp(server);
   return { server, counts: countByMessageId(await allEvents(server.url, adminToken, { sourceId: source.id })) };

@@ -4,67 +4,32 @@
  * server (counting by the delivery id each message carries) got none twice.
  * An entry caught during its SMTP call is failed as "unknown", never re-sent.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DeliveryView, Source } from '../src/contracts/index.js';
 import { interruptedReason } from '../src/channels/index.js';
-import { freePort, spawnTessera, type TesseraProcess } from './helpers/cli-process.js';
+import { ServerProcesses, adminApi } from './helpers/server-process.js';
 import { startSmtpCatcher, type SmtpCatcher } from './helpers/smtp-catcher.js';
 
 const adminToken = 'delivery-crash-admin-token-0123456789';
 const people = 150;
 
-interface Server extends TesseraProcess {
-  readonly url: string;
-}
-
-const running = new Set<Server>();
-let dataDir: string | undefined;
+const servers = new ServerProcesses(adminToken);
 let smtp: SmtpCatcher | undefined;
 afterAll(async () => {
-  for (const server of running) server.child.kill('SIGKILL');
-  await Promise.all([...running].map((s) => s.exit));
+  await servers.cleanUp();
   await smtp?.close();
-  if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
 });
-
-async function startServer(dir: string, smtpUrl: string): Promise<Server> {
-  const port = await freePort();
-  const server: Server = {
-    url: `http://127.0.0.1:${port}`,
-    ...spawnTessera(['start'], { PORT: String(port), HOST: '127.0.0.1', TESSERA_DATA_DIR: dir, TESSERA_ADMIN_TOKEN: adminToken, TESSERA_LOG_LEVEL: 'warn', TESSERA_SMTP_URL: smtpUrl }),
-  };
-  running.add(server);
-  void server.exit.then(() => running.delete(server));
-  for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(100)) {
-    if (await fetch(`${server.url}/readyz`).then((r) => r.status === 200, () => false)) return server;
-  }
-  throw new Error(`tessera did not become ready:\n${server.output().stdout}\n${server.output().stderr}`);
-}
-
-const api = async <T>(server: Server, method: string, path: string, body?: unknown): Promise<T> => {
-  const response = await fetch(`${server.url}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${adminToken}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return (text === '' ? undefined : JSON.parse(text)) as T;
-};
 
 describe('delivery through a crash', () => {
   it('sends each journey message at most once and settles every one after kill -9', { timeout: 180_000 }, async () => {
     // A slow reply keeps calls in flight, so the kill is likely to catch some mid-call.
     smtp = await startSmtpCatcher({ replyDelayMs: 150 });
-    dataDir = await mkdtemp(join(tmpdir(), 'tessera-delivery-crash-'));
-    const first = await startServer(dataDir, smtp.url);
-    const source = await api<Source>(first, 'POST', '/sources', { name: 'Web', channel: 'web' });
-    await api(first, 'POST', '/templates', { name: 'receipt', content: { email: { subject: 'Receipt for {{ traits.first_name | default: "you" }}', text: 'Thanks' } } });
-    const journey = await api<{ id: string }>(first, 'POST', '/journeys', {
+    const dataDir = await servers.dataDir('tessera-delivery-crash-');
+    const first = await servers.start(dataDir, { TESSERA_SMTP_URL: smtp.url });
+    const source = await adminApi<Source>(first, 'POST', '/sources', { name: 'Web', channel: 'web' });
+    await adminApi(first, 'POST', '/templates', { name: 'receipt', content: { email: { subject: 'Receipt for {{ traits.first_name | default: "you" }}', text: 'Thanks' } } });
+    const journey = await adminApi<{ id: string }>(first, 'POST', '/journeys', {
       name: 'Receipts',
       definition: {
         entry: { kind: 'event', event: 'Order Completed' },
@@ -72,9 +37,9 @@ describe('delivery through a crash', () => {
         steps: { mail: { type: 'send', channel: 'email', template: 'receipt', category: 'transactional', next: 'done' }, done: { type: 'exit' } },
       },
     });
-    await api(first, 'POST', `/journeys/${journey.id}/publish`);
+    await adminApi(first, 'POST', `/journeys/${journey.id}/publish`);
     // Slow enough (the default 50 messages/s to one provider) for the kill to land mid-burst.
-    await api(first, 'PUT', '/channels/email', { settings: { smtpUrl: smtp.url, fromAddress: 'shop@acme.test' }, rateLimit: { perSecond: 40, burst: 5 } });
+    await adminApi(first, 'PUT', '/channels/email', { settings: { smtpUrl: smtp.url, fromAddress: 'shop@acme.test' }, rateLimit: { perSecond: 40, burst: 5 } });
 
     const batch = Array.from({ length: people }, (_, i) => [
       { type: 'identify', userId: `u${i}`, traits: { email: `u${i}@example.com`, first_name: `P${i}` }, messageId: `id-${i}` },
@@ -94,10 +59,10 @@ describe('delivery through a crash', () => {
     expect(receivedAtKill).toBeGreaterThanOrEqual(30);
     expect(receivedAtKill).toBeLessThan(people);
 
-    const second = await startServer(dataDir, smtp.url);
+    const second = await servers.start(dataDir, { TESSERA_SMTP_URL: smtp.url });
     let deliveries: DeliveryView[] = [];
     for (const deadline = Date.now() + 90_000; Date.now() < deadline; await sleep(250)) {
-      deliveries = (await api<{ deliveries: DeliveryView[] }>(second, 'GET', '/deliveries?limit=1000')).deliveries;
+      deliveries = (await adminApi<{ deliveries: DeliveryView[] }>(second, 'GET', '/deliveries?limit=1000')).deliveries;
       if (deliveries.length === people && deliveries.every((d) => d.status === 'sent' || d.status === 'failed')) break;
     }
     const context = `${receivedAtKill} received at the kill, ${smtp.mails.length} in all`;

@@ -6,14 +6,12 @@
  * test clock): the entry events are stamped a minute minus a few seconds in
  * the past, so a one-minute wait ends a few seconds from now, by event time.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Source } from '../src/contracts/index.js';
-import { freePort, spawnTessera, type TesseraProcess } from './helpers/cli-process.js';
+import { ServerProcesses, adminApi, errorLogs } from './helpers/server-process.js';
 
 const adminToken = 'journey-crash-admin-token-0123456789';
 const people = 3_000;
@@ -22,48 +20,8 @@ const batchSize = 500;
 const firstDueMs = 12_000;
 const dueSpreadMs = 8_000;
 
-interface Server extends TesseraProcess {
-  readonly url: string;
-}
-
-const servers = new Set<Server>();
-const dataDirs: string[] = [];
-
-afterEach(async () => {
-  await Promise.all(
-    [...servers].map((server) => {
-      server.child.kill('SIGKILL');
-      return server.exit;
-    }),
-  );
-  await Promise.all(dataDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
-});
-
-async function startServer(dataDir: string): Promise<Server> {
-  const port = await freePort();
-  const server: Server = {
-    url: `http://127.0.0.1:${port}`,
-    ...spawnTessera(['start'], { PORT: String(port), HOST: '127.0.0.1', TESSERA_DATA_DIR: dataDir, TESSERA_ADMIN_TOKEN: adminToken, TESSERA_LOG_LEVEL: 'warn' }),
-  };
-  servers.add(server);
-  void server.exit.then(() => servers.delete(server));
-  const ended = (): boolean => server.child.exitCode !== null || server.child.signalCode !== null;
-  for (const deadline = Date.now() + 60_000; !ended() && Date.now() < deadline; await sleep(100)) {
-    if (await fetch(`${server.url}/readyz`).then((r) => r.status === 200, () => false)) return server;
-  }
-  const { stdout, stderr } = server.output();
-  throw new Error(`tessera did not become ready:\n${stdout}\n${stderr}`);
-}
-
-async function api<T>(server: Server, method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${server.url}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${adminToken}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
+const servers = new ServerProcesses(adminToken);
+afterEach(() => servers.cleanUp());
 
 interface Stats {
   entered: number;
@@ -71,16 +29,13 @@ interface Stats {
   completed: number;
 }
 
-/** The error and fatal lines the server has logged (pino levels 50 and 60). */
-const errorLogs = (server: Server): string[] => server.output().stdout.split('\n').filter((line) => /"level":[56]0\b/.test(line));
 
 describe('journey timers through kill -9', () => {
   it('sends each waiting person exactly one message and loses no timer', { timeout: 150_000 }, async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'tessera-journey-crash-'));
-    dataDirs.push(dataDir);
-    const server = await startServer(dataDir);
-    const source = await api<Source>(server, 'POST', '/sources', { name: 'Journey crash', channel: 'server' });
-    const journey = await api<{ id: string }>(server, 'POST', '/journeys', {
+    const dataDir = await servers.dataDir('tessera-journey-crash-');
+    const server = await servers.start(dataDir);
+    const source = await adminApi<Source>(server, 'POST', '/sources', { name: 'Journey crash', channel: 'server' });
+    const journey = await adminApi<{ id: string }>(server, 'POST', '/journeys', {
       name: 'Crash wait',
       definition: {
         entry: { kind: 'event', event: 'Cart Saved' },
@@ -92,7 +47,7 @@ describe('journey timers through kill -9', () => {
         },
       },
     });
-    await api(server, 'POST', `/journeys/${journey.id}/publish`);
+    await adminApi(server, 'POST', `/journeys/${journey.id}/publish`);
 
     const sentAt = Date.now();
     const entryTime = (i: number): string => new Date(sentAt - 60_000 + firstDueMs + Math.floor((i * dueSpreadMs) / people)).toISOString();
@@ -116,18 +71,18 @@ describe('journey timers through kill -9', () => {
     let before: Stats = { entered: 0, active: 0, completed: 0 };
     for (const deadline = Date.now() + 60_000; before.completed < people / 5; await sleep(50)) {
       if (Date.now() > deadline) throw new Error(`timers did not fire in time: ${JSON.stringify(before)}`);
-      before = await api<Stats>(server, 'GET', `/journeys/${journey.id}/stats`);
+      before = await adminApi<Stats>(server, 'GET', `/journeys/${journey.id}/stats`);
     }
     server.child.kill('SIGKILL');
     expect(await server.exit).toEqual({ code: null, signal: 'SIGKILL' });
     const context = `killed with ${before.completed} of ${before.entered} entered people done and ${before.active} waiting`;
     expect(before.active, context).toBeGreaterThan(0);
 
-    const restarted = await startServer(dataDir);
+    const restarted = await servers.start(dataDir);
     let after: Stats = before;
     for (const deadline = Date.now() + 60_000; after.completed < people; await sleep(200)) {
       if (Date.now() > deadline) break;
-      after = await api<Stats>(restarted, 'GET', `/journeys/${journey.id}/stats`);
+      after = await adminApi<Stats>(restarted, 'GET', `/journeys/${journey.id}/stats`);
     }
     expect(after, context).toMatchObject({ entered: people, active: 0, completed: people });
     expect(errorLogs(restarted)).toEqual([]);
