@@ -50,6 +50,8 @@ export async function startSmtpCatcher(options: { replyDelayMs?: number } = {}):
       );
     },
   });
+  // The crash tests kill the sender mid-session; the reset connection is its crash, not the catcher's.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;

@@ -70,6 +70,9 @@ export async function startMailCatcher(options: { smtpPort: number; httpPort: nu
       );
     },
   });
+  // A sender that goes away mid-session (a restart, a crash) resets its connection; smtp-server
+  // reports that as an error event, which must not end the demo.
+  smtp.on('error', () => undefined);
   const http = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://catcher');
     const one = /^\/demo\/mail\/(\d+)$/.exec(url.pathname);
