@@ -210,6 +210,23 @@ const earliest = (a: string | null, b: string | null): string | null => (a === n
 const latestOf = (a: string | null, b: string | null): string | null => (a === null ? b : b === null || a >= b ? a : b);
 
 /** Commutative and associative, with `emptyState` neutral: traits by their rules, consent by latest statement. */
+/**
+ * Whether merging `state` into another changes nothing: what a Segment
+ * Entered or a journey step says about a person, when no trait or aggregate
+ * takes it up. Such a message needs no write of the golden record.
+ */
+export function isNeutral(state: ProfileState): boolean {
+  return (
+    state.messages === 0 &&
+    state.firstSeen === null &&
+    state.lastSeen === null &&
+    state.channels.length === 0 &&
+    Object.keys(state.traits).length === 0 &&
+    Object.keys(state.consent).length === 0 &&
+    Object.keys(state.aggregates).length === 0
+  );
+}
+
 export function mergeStates(a: ProfileState, b: ProfileState): ProfileState {
   return {
     traits: mergeRecords(a.traits, b.traits, mergeAccumulators),

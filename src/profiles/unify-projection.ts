@@ -14,7 +14,7 @@ import type { Mutex } from '../lib/mutex.js';
 import type { Projection } from '../log/index.js';
 import type { IdentityChanges, IdentityStore, LogRecord, ProfileRecord, StateJson } from '../store/index.js';
 import { pruneAggregates } from './aggregates.js';
-import { contributionOf, emptyState, mergeStates, type ProfileRules, type ProfileState } from './state.js';
+import { contributionOf, emptyState, isNeutral, mergeStates, type ProfileRules, type ProfileState } from './state.js';
 import { traitIndexEntries, traitIndexKey } from './trait-index.js';
 
 export interface UnifyOptions {
@@ -111,6 +111,9 @@ export class UnifyProjection implements Projection {
 
   /** Adds a message to its fragment and to the golden record of the fragment's profile. */
   async #fold(ws: IdentityWorkspace, resolution: Resolution, contribution: ProfileState): Promise<void> {
+    // Most of what Tessera says about people (Segment Entered and Exited) adds nothing to their records; rewriting
+    // them would cost as much as a message that does (aggregates that windows have since emptied go on the next write).
+    if (isNeutral(contribution) && resolution.merges.length === 0 && resolution.rebuilt.length === 0) return;
     const fragment = await ws.fragment(resolution.fragmentKey);
     if (fragment === undefined) throw new Error(`fragment ${resolution.fragmentKey} missing after resolution`);
     ws.setFragment({ ...fragment, state: asJson(this.#pruned(mergeStates(asState(fragment.state), contribution))) });

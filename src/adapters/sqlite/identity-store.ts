@@ -16,6 +16,7 @@ import type {
 import { commitReplayable, type SqliteDatabase } from './database.js';
 import { commitErasure, identityErasureWriter } from './identity-erasure.js';
 import { ChangedProfiles, ProfileChangeRecorder } from './profile-changes.js';
+import { RecentRecords } from './recent-records.js';
 
 interface FragmentRow {
   key: string;
@@ -99,14 +100,30 @@ function chunks<T>(items: readonly T[]): T[][] {
   return out;
 }
 
+/** Each of the profile and fragment caches keeps at most this much JSON text parsed (~3x as much heap). */
+const defaultCacheJsonBytes = 16 * 1024 * 1024;
+
+/** A row's size in the cache: its JSON text (the state) and a little for the rest. */
+const rowBytes = (stateJson: string): number => stateJson.length + 200;
+
 export class SqliteIdentityStore implements IdentityStore {
   readonly #db: SqliteDatabase;
   /** Prepared statements by SQL text: preparing costs more than running a point query. */
   readonly #statements = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
   readonly #commit: (changes: IdentityChanges, checkpoint: Checkpoint | undefined) => void;
+  /**
+   * Every write to these tables goes through `commit`, which updates them
+   * once its transaction succeeded, so they never hold what SQLite does not.
+   */
+  readonly #recentProfiles: RecentRecords<ProfileRecord>;
+  readonly #recentFragments: RecentRecords<FragmentRecord>;
+  /** JSON sizes of the rows the running commit wrote, for the caches. */
+  readonly #written = { profiles: new Map<string, number>(), fragments: new Map<string, number>() };
 
-  constructor(db: SqliteDatabase) {
+  constructor(db: SqliteDatabase, cacheJsonBytes = defaultCacheJsonBytes) {
     this.#db = db;
+    this.#recentProfiles = new RecentRecords(cacheJsonBytes);
+    this.#recentFragments = new RecentRecords(cacheJsonBytes);
     const upsertIdentifier = db.prepare(
       `INSERT INTO identity_identifiers (key, profile_id, created_at) VALUES (?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET profile_id = excluded.profile_id`,
@@ -157,6 +174,7 @@ export class SqliteIdentityStore implements IdentityStore {
       for (const i of changes.identifiers) upsertIdentifier.run(i.key, i.profileId, i.createdAt);
       for (const f of changes.fragments) {
         const state = JSON.stringify(f.state);
+        this.#written.fragments.set(f.key, rowBytes(state));
         const home = fragmentHome.get(f.key)?.home_profile_id;
         if (home === undefined) {
           insertFragment.run(f.key, JSON.stringify(f.identifiers), f.claim.timestamp, f.claim.messageId, f.homeProfileId, state);
@@ -174,9 +192,11 @@ export class SqliteIdentityStore implements IdentityStore {
         // An erasure rebuilds the profiles that shared fragments with the person: those fragments are gone.
         if (changes.factsUnchanged !== true) changed.mark(p.id, p.mergedInto !== null || changes.erasure !== undefined);
         if (p.mergedInto !== null) changed.mark(p.mergedInto, true);
+        const state = JSON.stringify(p.state);
+        this.#written.profiles.set(p.id, rowBytes(state));
         upsertProfile.run(
           p.id,
-          JSON.stringify(p.state),
+          state,
           JSON.stringify(p.identifierCounts),
           p.maxClaim.timestamp,
           p.maxClaim.messageId,
@@ -204,15 +224,19 @@ export class SqliteIdentityStore implements IdentityStore {
   }
 
   async identifiers(keys: readonly string[]): Promise<Map<string, IdentifierRecord>> {
-    return this.#byKeys<IdentifierRow, IdentifierRecord>('identity_identifiers', 'key', keys, toIdentifier, (r) => r.key);
+    return new Map(this.#rowsByKeys<IdentifierRow>('identity_identifiers', 'key', keys).map((row) => [row.key, toIdentifier(row)]));
   }
 
   async fragments(keys: readonly string[]): Promise<Map<string, FragmentRecord>> {
-    return this.#byKeys<FragmentRow, FragmentRecord>('identity_fragments', 'key', keys, toFragment, (r) => r.key);
+    return this.#cachedByKeys(this.#recentFragments, keys, (missing) =>
+      this.#rowsByKeys<FragmentRow>('identity_fragments', 'key', missing).map((row) => [row.key, toFragment(row), rowBytes(row.state)] as const),
+    );
   }
 
   async profiles(ids: readonly string[]): Promise<Map<string, ProfileRecord>> {
-    return this.#byKeys<ProfileRow, ProfileRecord>('profiles', 'id', ids, toProfile, (r) => r.id);
+    return this.#cachedByKeys(this.#recentProfiles, ids, (missing) =>
+      this.#rowsByKeys<ProfileRow>('profiles', 'id', missing).map((row) => [row.id, toProfile(row), rowBytes(row.state)] as const),
+    );
   }
 
   async fragmentsContaining(identifierKeys: readonly string[]): Promise<Map<string, string[]>> {
@@ -234,7 +258,11 @@ export class SqliteIdentityStore implements IdentityStore {
   }
 
   async fragmentsOf(profileId: string): Promise<FragmentRecord[]> {
-    return this.#prepare<[string], FragmentRow>('SELECT * FROM identity_fragments WHERE home_profile_id = ?').all(profileId).map(toFragment);
+    const keys = this.#prepare<[string], { key: string }>('SELECT key FROM identity_fragments WHERE home_profile_id = ?')
+      .all(profileId)
+      .map((row) => row.key);
+    const fragments = await this.fragments(keys);
+    return keys.flatMap((key) => fragments.get(key) ?? []);
   }
 
   async cannotLinks(identifierKeys: readonly string[]): Promise<CannotLink[]> {
@@ -312,10 +340,13 @@ export class SqliteIdentityStore implements IdentityStore {
   }
 
   async commit(changes: IdentityChanges, checkpoint?: Checkpoint): Promise<void> {
+    this.#written.profiles.clear();
+    this.#written.fragments.clear();
     if (changes.erasure) commitErasure(this.#db, () => this.#commit(changes, checkpoint));
     // A stage's batch: the log replays it if the disk loses it.
     else if (checkpoint !== undefined) commitReplayable(this.#db, () => this.#commit(changes, checkpoint));
     else this.#commit(changes, checkpoint);
+    this.#remember(changes);
   }
 
   async checkpoint(consumer: string, partition: number): Promise<number> {
@@ -363,13 +394,41 @@ export class SqliteIdentityStore implements IdentityStore {
     return statement as unknown as { all(...params: Params): Row[]; get(...params: Params): Row | undefined };
   }
 
-  #byKeys<Row, T>(table: string, column: string, keys: readonly string[], convert: (row: Row) => T, keyOf: (row: Row) => string): Map<string, T> {
+  /** After a successful commit: what it wrote is what the next reader gets; what an erasure removed is gone. */
+  #remember(changes: IdentityChanges): void {
+    if (changes.erasure) {
+      // Rare, and it also rewrites the profiles that shared fragments with the person: start afresh.
+      this.#recentProfiles.clear();
+      this.#recentFragments.clear();
+      return;
+    }
+    for (const p of changes.profiles) this.#recentProfiles.set(p.id, p, this.#written.profiles.get(p.id) ?? 0);
+    for (const f of changes.fragments) this.#recentFragments.set(f.key, f, this.#written.fragments.get(f.key) ?? 0);
+  }
+
+  #cachedByKeys<T extends { readonly state: object }>(
+    recent: RecentRecords<T>,
+    keys: readonly string[],
+    load: (missing: readonly string[]) => (readonly [string, T, number])[],
+  ): Map<string, T> {
     const result = new Map<string, T>();
-    for (const chunk of chunks(keys)) {
-      const rows = this.#prepare<string[], Row>(`SELECT * FROM ${table} WHERE ${column} IN (${chunk.map(() => '?').join(',')})`)
-        .all(...chunk);
-      for (const row of rows) result.set(keyOf(row), convert(row));
+    const missing: string[] = [];
+    for (const key of keys) {
+      const record = recent.get(key);
+      if (record === undefined) missing.push(key);
+      else result.set(key, record);
+    }
+    if (missing.length === 0) return result;
+    for (const [key, record, bytes] of load(missing)) {
+      recent.set(key, record, bytes);
+      result.set(key, record);
     }
     return result;
+  }
+
+  #rowsByKeys<Row>(table: string, column: string, keys: readonly string[]): Row[] {
+    return chunks(keys).flatMap((chunk) =>
+      this.#prepare<string[], Row>(`SELECT * FROM ${table} WHERE ${column} IN (${chunk.map(() => '?').join(',')})`).all(...chunk),
+    );
   }
 }
