@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DuckDbEventStore, DuckDbProfileMirror } from '../../src/adapters/duckdb/index.js';
 import { SqliteEventLog, openSqliteOperationalStore } from '../../src/adapters/sqlite/index.js';
-import { IdentityResolver, compareByPriority, parseIdentifierKey } from '../../src/identity/index.js';
+import { IdentityResolver, keyComparator } from '../../src/identity/index.js';
 import type { Clock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { Mutex } from '../../src/lib/mutex.js';
@@ -58,11 +58,10 @@ export async function measureRealtime(o: RealtimeOptions): Promise<RealtimeResul
     const { identity: identityRules, profiles: profileRules } = rules.value;
     catalog.replaceTraits(await state.computedTraits.list());
     catalog.replace(await state.segments.list());
-    const compareKeys = (a: string, b: string): number =>
-      compareByPriority(parseIdentifierKey(a) ?? { type: a, value: '' }, parseIdentifierKey(b) ?? { type: b, value: '' }, identityRules);
+    const compareKeys = keyComparator(identityRules);
     const unify = new UnifyProjection({
       store: state.identity,
-      resolver: new IdentityResolver({ limitOf: (type) => identityRules.rule(type).limit, compareKeys, clock: o.clock, logger: silentLogger }),
+      resolver: IdentityResolver.forRules(identityRules, o.clock, silentLogger),
       identityRules,
       profileRules,
       lock: new Mutex(),

@@ -284,5 +284,11 @@ export function compareByPriority(a: Identifier, b: Identifier, rules: IdentityR
   );
 }
 
+/** compareByPriority over identifier keys (`type:value`); a key without a type counts as a type of its own. */
+export function keyComparator(rules: IdentityRules): (a: string, b: string) => number {
+  const parse = (key: string): Identifier => parseIdentifierKey(key) ?? { type: key, value: '' };
+  return (a, b) => compareByPriority(parse(a), parse(b), rules);
+}
+
 /** By code unit, not locale, so the order is the same on every machine. */
 const compareOrdered = <T extends string | number>(a: T, b: T): number => (a < b ? -1 : a > b ? 1 : 0);

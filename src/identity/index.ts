@@ -20,6 +20,7 @@ export {
   compareByPriority,
   extractIdentifiers,
   isBlocked,
+  keyComparator,
   normalizeEmail,
   normalizePhone,
   resolveIdentityRules,

@@ -6,6 +6,7 @@ import type { Logger } from '../lib/logger.js';
 import type { Claim, ConflictRecord, FragmentRecord, HistoryCause, ProfileRecord } from '../store/index.js';
 import { compareClaims, laterClaim } from './claim.js';
 import { identifierKey, type Identifier } from './identifier.js';
+import { keyComparator, type IdentityRules } from './identifiers.js';
 import { addCounts, brokenLimit, countTypes } from './limits.js';
 import { partition, type PartitionFragment } from './partition.js';
 import type { IdentityWorkspace } from './workspace.js';
@@ -60,6 +61,11 @@ export class IdentityResolver {
   constructor(options: ResolverOptions) {
     this.#options = options;
     this.#maxComponent = options.maxComponentFragments ?? 5_000;
+  }
+
+  /** A resolver under configured rules: their limits, and their priority order of identifiers. */
+  static forRules(rules: IdentityRules, clock: Clock, logger: Logger): IdentityResolver {
+    return new IdentityResolver({ limitOf: (type) => rules.rule(type).limit, compareKeys: keyComparator(rules), clock, logger });
   }
 
   /** `identifiers` must be sorted highest priority first and non-empty. */

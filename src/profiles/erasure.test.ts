@@ -5,10 +5,8 @@ import {
   ErasedIdentifiers,
   IdentityResolver,
   IdentityWorkspace,
-  compareByPriority,
   extractIdentifiers,
   fragmentKeyOf,
-  parseIdentifierKey,
   resolveIdentityRules,
 } from '../identity/index.js';
 import { ManualClock } from '../lib/clock.js';
@@ -52,12 +50,7 @@ async function setUp(logged: CollectedMessage[], unifyRead: number) {
   const clock = new ManualClock();
   const lock = new Mutex();
   const erased = new ErasedIdentifiers({ hashes: [], secret: Buffer.alloc(32, 1), obtainSecret: async () => Buffer.alloc(32, 1) });
-  const resolver = new IdentityResolver({
-    limitOf: (type) => identityRules.rule(type).limit,
-    compareKeys: (a, b) => compareByPriority(parseIdentifierKey(a)!, parseIdentifierKey(b)!, identityRules),
-    clock,
-    logger: silentLogger,
-  });
+  const resolver = IdentityResolver.forRules(identityRules, clock, silentLogger);
   const unify = new UnifyProjection({ store: store.identity, resolver, identityRules, profileRules, lock, erased, clock });
   const records: LogRecord[] = logged.map((m, i) => ({ partition: 0, offset: i + 1, message: m }));
   await unify.apply(0, records.slice(0, unifyRead));

@@ -209,7 +209,6 @@ const sortedUnion = <T extends string>(a: readonly T[], b: readonly T[]): readon
 const earliest = (a: string | null, b: string | null): string | null => (a === null ? b : b === null || a <= b ? a : b);
 const latestOf = (a: string | null, b: string | null): string | null => (a === null ? b : b === null || a >= b ? a : b);
 
-/** Commutative and associative, with `emptyState` neutral: traits by their rules, consent by latest statement. */
 /**
  * Whether merging `state` into another changes nothing: what a Segment
  * Entered or a journey step says about a person, when no trait or aggregate
@@ -227,6 +226,7 @@ export function isNeutral(state: ProfileState): boolean {
   );
 }
 
+/** Commutative and associative, with `emptyState` neutral: traits by their rules, consent by latest statement. */
 export function mergeStates(a: ProfileState, b: ProfileState): ProfileState {
   return {
     traits: mergeRecords(a.traits, b.traits, mergeAccumulators),

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openSqliteOperationalStore } from '../adapters/sqlite/index.js';
 import type { CollectedMessage, ProfilesConfig } from '../contracts/index.js';
-import { IdentityResolver, compareByPriority, parseIdentifierKey, resolveIdentityRules } from '../identity/index.js';
+import { IdentityResolver, resolveIdentityRules } from '../identity/index.js';
 import { ManualClock } from '../lib/clock.js';
 import { silentLogger } from '../lib/logger.js';
 import { Mutex } from '../lib/mutex.js';
@@ -96,12 +96,7 @@ describe('the index kept by the unify stage', () => {
     const clock = new ManualClock();
     const parts = {
       store: store.identity,
-      resolver: new IdentityResolver({
-        limitOf: (type) => identityRules.rule(type).limit,
-        compareKeys: (a, b) => compareByPriority(parseIdentifierKey(a)!, parseIdentifierKey(b)!, identityRules),
-        clock,
-        logger: silentLogger,
-      }),
+      resolver: IdentityResolver.forRules(identityRules, clock, silentLogger),
       identityRules,
       profileRules,
       lock: new Mutex(),

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openSqliteOperationalStore } from '../adapters/sqlite/index.js';
 import { internalContextKey, type CollectedMessage } from '../contracts/index.js';
-import { IdentityResolver, compareByPriority, parseIdentifierKey, resolveIdentityRules } from '../identity/index.js';
+import { IdentityResolver, resolveIdentityRules } from '../identity/index.js';
 import { ManualClock } from '../lib/clock.js';
 import { silentLogger } from '../lib/logger.js';
 import { Mutex } from '../lib/mutex.js';
@@ -58,12 +58,7 @@ describe('the unify stage and what Tessera says about people', () => {
     const clock = new ManualClock(Date.parse(at(0)));
     const unify = new UnifyProjection({
       store: store.identity,
-      resolver: new IdentityResolver({
-        limitOf: (type) => identityRules.rule(type).limit,
-        compareKeys: (a, b) => compareByPriority(parseIdentifierKey(a)!, parseIdentifierKey(b)!, identityRules),
-        clock,
-        logger: silentLogger,
-      }),
+      resolver: IdentityResolver.forRules(identityRules, clock, silentLogger),
       identityRules,
       profileRules: resolveProfileRules(undefined, aggregates),
       lock: new Mutex(),

@@ -1,4 +1,4 @@
-import { compareByPriority, parseIdentifierKey, IdentityResolver, type ErasedIdentifiers, type IdentityRules } from '../identity/index.js';
+import { keyComparator, IdentityResolver, type ErasedIdentifiers, type IdentityRules } from '../identity/index.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { Mutex } from '../lib/mutex.js';
@@ -39,11 +39,10 @@ export interface PipelineParts {
  */
 export function buildPipeline(parts: PipelineParts) {
   const { log, state, eventStore, identityRules, profileRules, catalog, erased, clock, logger } = parts;
-  const compareKeys = (a: string, b: string): number =>
-    compareByPriority(parseIdentifierKey(a) ?? { type: a, value: '' }, parseIdentifierKey(b) ?? { type: b, value: '' }, identityRules);
+  const compareKeys = keyComparator(identityRules);
   const unifyParts = {
     store: state.identity,
-    resolver: new IdentityResolver({ limitOf: (type) => identityRules.rule(type).limit, compareKeys, clock, logger }),
+    resolver: IdentityResolver.forRules(identityRules, clock, logger),
     identityRules,
     profileRules,
     lock: new Mutex(),

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/lib/clock.js';
-import type { IdentityChanges, ProfileRecord, TraitIndexEntry } from '../../src/store/index.js';
+import type { ProfileRecord, TraitIndexEntry } from '../../src/store/index.js';
 import { operationalStoreAdapters } from './adapters.js';
 import { useTempDirs } from './temp-dir.js';
+import { identityChanges as changes } from '../helpers/identity-changes.js';
 
 const profile = (id: string, overrides: Partial<ProfileRecord> = {}): ProfileRecord => ({
   id,
@@ -17,15 +18,6 @@ const profile = (id: string, overrides: Partial<ProfileRecord> = {}): ProfileRec
   ...overrides,
 });
 
-const changes = (extra: Partial<IdentityChanges>): IdentityChanges => ({
-  identifiers: [],
-  fragments: [],
-  profiles: [],
-  history: [],
-  conflicts: { replaceFor: [], add: [] },
-  cannotLinks: [],
-  ...extra,
-});
 
 const text = (trait: string, value: string): TraitIndexEntry => ({ trait, text: value, kind: 'string' });
 

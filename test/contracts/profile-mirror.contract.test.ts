@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/lib/clock.js';
-import type { EventRow, FragmentRecord, IdentityChanges, MirroredProfile, ProfileChange, ProfileRecord } from '../../src/store/index.js';
+import type { EventRow, FragmentRecord, MirroredProfile, ProfileChange, ProfileRecord } from '../../src/store/index.js';
 import { operationalStoreAdapters, profileMirrorAdapters } from './adapters.js';
 import { useTempDirs } from './temp-dir.js';
+import { identityChanges as changes } from '../helpers/identity-changes.js';
 
 const profile = (id: string, overrides: Partial<ProfileRecord> = {}): ProfileRecord => ({
   id,
@@ -22,15 +23,6 @@ const fragment = (key: string, homeProfileId: string): FragmentRecord => ({
   claim: { timestamp: '2026-01-01T00:00:00.000Z', messageId: key },
   homeProfileId,
   state: {},
-});
-const changes = (extra: Partial<IdentityChanges>): IdentityChanges => ({
-  identifiers: [],
-  fragments: [],
-  profiles: [],
-  history: [],
-  conflicts: { replaceFor: [], add: [] },
-  cannotLinks: [],
-  ...extra,
 });
 /** Changes as id -> structural, whatever their order and sequence numbers. */
 const byId = (list: readonly ProfileChange[]): Record<string, boolean> => Object.fromEntries(list.map((c) => [c.profileId, c.structural]));

@@ -32,10 +32,10 @@ export function openSqlite(path: string, migrations: readonly Migration[]): Sqli
  * whose effects leave the store (an outbox read by a relay), nor for what an
  * API call acknowledges.
  */
-export function commitReplayable(db: SqliteDatabase, commit: () => void): void {
+export function commitReplayable<T>(db: SqliteDatabase, commit: () => T): T {
   db.pragma('synchronous = NORMAL');
   try {
-    commit();
+    return commit();
   } finally {
     db.pragma('synchronous = FULL');
   }

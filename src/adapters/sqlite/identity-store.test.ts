@@ -2,10 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FragmentRecord, IdentityChanges, ProfileRecord } from '../../store/index.js';
+import type { FragmentRecord, ProfileRecord } from '../../store/index.js';
 import { openSqlite, type SqliteDatabase } from './database.js';
 import { SqliteIdentityStore } from './identity-store.js';
 import { operationalMigrations } from './operational-migrations.js';
+import { identityChanges as changes } from '../../../test/helpers/identity-changes.js';
 
 const profile = (id: string, plan: unknown): ProfileRecord => ({
   id,
@@ -24,15 +25,6 @@ const fragment = (key: string, homeProfileId: string, plan: string): FragmentRec
   claim: { timestamp: '2026-01-01T00:00:00.000Z', messageId: 'm1' },
   homeProfileId,
   state: { traits: { plan } },
-});
-const changes = (extra: Partial<IdentityChanges>): IdentityChanges => ({
-  identifiers: [],
-  fragments: [],
-  profiles: [],
-  history: [],
-  conflicts: { replaceFor: [], add: [] },
-  cannotLinks: [],
-  ...extra,
 });
 
 describe('SqliteIdentityStore, keeping recent records parsed', () => {

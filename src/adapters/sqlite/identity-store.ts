@@ -106,19 +106,23 @@ const defaultCacheJsonBytes = 16 * 1024 * 1024;
 /** A row's size in the cache: its JSON text (the state) and a little for the rest. */
 const rowBytes = (stateJson: string): number => stateJson.length + 200;
 
+interface WrittenSizes {
+  readonly profiles: Map<string, number>;
+  readonly fragments: Map<string, number>;
+}
+
 export class SqliteIdentityStore implements IdentityStore {
   readonly #db: SqliteDatabase;
   /** Prepared statements by SQL text: preparing costs more than running a point query. */
   readonly #statements = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
-  readonly #commit: (changes: IdentityChanges, checkpoint: Checkpoint | undefined) => void;
+  /** Returns the JSON size of each profile and fragment it wrote, for the caches. */
+  readonly #commit: (changes: IdentityChanges, checkpoint: Checkpoint | undefined) => WrittenSizes;
   /**
    * Every write to these tables goes through `commit`, which updates them
    * once its transaction succeeded, so they never hold what SQLite does not.
    */
   readonly #recentProfiles: RecentRecords<ProfileRecord>;
   readonly #recentFragments: RecentRecords<FragmentRecord>;
-  /** JSON sizes of the rows the running commit wrote, for the caches. */
-  readonly #written = { profiles: new Map<string, number>(), fragments: new Map<string, number>() };
 
   constructor(db: SqliteDatabase, cacheJsonBytes = defaultCacheJsonBytes) {
     this.#db = db;
@@ -167,6 +171,7 @@ export class SqliteIdentityStore implements IdentityStore {
     this.#commit = db.transaction((changes: IdentityChanges, checkpoint: Checkpoint | undefined) => {
       // What the profile mirror must look at again (see ProfileChangeFeed): every profile written, and whose fragments changed.
       const changed = new ChangedProfiles();
+      const written: WrittenSizes = { profiles: new Map(), fragments: new Map() };
       if (changes.erasure) {
         erase(changes.erasure);
         for (const id of changes.erasure.profileIds) changed.mark(id, true);
@@ -174,7 +179,7 @@ export class SqliteIdentityStore implements IdentityStore {
       for (const i of changes.identifiers) upsertIdentifier.run(i.key, i.profileId, i.createdAt);
       for (const f of changes.fragments) {
         const state = JSON.stringify(f.state);
-        this.#written.fragments.set(f.key, rowBytes(state));
+        written.fragments.set(f.key, rowBytes(state));
         const home = fragmentHome.get(f.key)?.home_profile_id;
         if (home === undefined) {
           insertFragment.run(f.key, JSON.stringify(f.identifiers), f.claim.timestamp, f.claim.messageId, f.homeProfileId, state);
@@ -193,7 +198,7 @@ export class SqliteIdentityStore implements IdentityStore {
         if (changes.factsUnchanged !== true) changed.mark(p.id, p.mergedInto !== null || changes.erasure !== undefined);
         if (p.mergedInto !== null) changed.mark(p.mergedInto, true);
         const state = JSON.stringify(p.state);
-        this.#written.profiles.set(p.id, rowBytes(state));
+        written.profiles.set(p.id, rowBytes(state));
         upsertProfile.run(
           p.id,
           state,
@@ -220,6 +225,7 @@ export class SqliteIdentityStore implements IdentityStore {
       for (const link of changes.cannotLinks) insertCannotLink.run(link.a, link.b);
       applyTraitIndex(changes);
       if (checkpoint) saveCheckpoint.run(checkpoint.consumer, checkpoint.partition, checkpoint.offset);
+      return written;
     });
   }
 
@@ -340,13 +346,21 @@ export class SqliteIdentityStore implements IdentityStore {
   }
 
   async commit(changes: IdentityChanges, checkpoint?: Checkpoint): Promise<void> {
-    this.#written.profiles.clear();
-    this.#written.fragments.clear();
-    if (changes.erasure) commitErasure(this.#db, () => this.#commit(changes, checkpoint));
+    const write = (): WrittenSizes => this.#commit(changes, checkpoint);
+    if (changes.erasure) {
+      try {
+        commitErasure(this.#db, write);
+      } finally {
+        // Rare, and it also rewrites the profiles that shared fragments with the person: start afresh,
+        // also when the checkpoint after the commit fails.
+        this.#recentProfiles.clear();
+        this.#recentFragments.clear();
+      }
+      return;
+    }
     // A stage's batch: the log replays it if the disk loses it.
-    else if (checkpoint !== undefined) commitReplayable(this.#db, () => this.#commit(changes, checkpoint));
-    else this.#commit(changes, checkpoint);
-    this.#remember(changes);
+    const written = checkpoint !== undefined ? commitReplayable(this.#db, write) : write();
+    this.#remember(changes, written);
   }
 
   async checkpoint(consumer: string, partition: number): Promise<number> {
@@ -394,16 +408,10 @@ export class SqliteIdentityStore implements IdentityStore {
     return statement as unknown as { all(...params: Params): Row[]; get(...params: Params): Row | undefined };
   }
 
-  /** After a successful commit: what it wrote is what the next reader gets; what an erasure removed is gone. */
-  #remember(changes: IdentityChanges): void {
-    if (changes.erasure) {
-      // Rare, and it also rewrites the profiles that shared fragments with the person: start afresh.
-      this.#recentProfiles.clear();
-      this.#recentFragments.clear();
-      return;
-    }
-    for (const p of changes.profiles) this.#recentProfiles.set(p.id, p, this.#written.profiles.get(p.id) ?? 0);
-    for (const f of changes.fragments) this.#recentFragments.set(f.key, f, this.#written.fragments.get(f.key) ?? 0);
+  /** After a successful commit: what it wrote is what the next reader gets. */
+  #remember(changes: IdentityChanges, written: WrittenSizes): void {
+    for (const p of changes.profiles) this.#recentProfiles.set(p.id, p, written.profiles.get(p.id) ?? 0);
+    for (const f of changes.fragments) this.#recentFragments.set(f.key, f, written.fragments.get(f.key) ?? 0);
   }
 
   #cachedByKeys<T extends { readonly state: object }>(

@@ -30,10 +30,6 @@ export class RecentRecords<T extends { readonly state: object }> {
     this.#cache.set(key, Object.freeze(record), { size: Math.max(1, jsonBytes) });
   }
 
-  delete(key: string): void {
-    this.#cache.delete(key);
-  }
-
   clear(): void {
     this.#cache.clear();
   }
