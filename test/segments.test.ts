@@ -109,6 +109,35 @@ describe('segments in real time', () => {
   });
 });
 
+describe('segments as profiles change', () => {
+  it('enter the survivor of a merge when the merged profile brings what qualifies it, whatever message merged them', async () => {
+    const id = await createLive('Two orders', 'count(event "Order Completed") >= 2');
+    await send([
+      { type: 'track', userId: 'dan', event: 'Order Completed', properties: { revenue: 5 }, timestamp: daysAgo(3) },
+      { type: 'track', anonymousId: 'anon-dan', event: 'Order Completed', properties: { revenue: 6 }, timestamp: daysAgo(2) },
+    ]);
+    await tessera.settled();
+    expect(await membersOf(id)).not.toContain(await profileIdOf('dan'));
+    // An identify reads no event, yet the merge it causes gives dan a second order.
+    await tessera.track('/v1/identify', web.writeKey, { userId: 'dan', anonymousId: 'anon-dan', traits: {} });
+    await until(() => segmentsOf('dan'), (names) => names.includes('Two orders'), 'dan to enter Two orders');
+  });
+
+  it('enter as channels and identifiers are added, each through the message that adds them', async () => {
+    const ios = await tessera.createSource('App', 'ios');
+    const onIos = await createLive('On the app', 'seen on ios');
+    const withPhone = await createLive('Has a phone', 'has identifier phone');
+    await send([{ type: 'track', userId: 'eve', event: 'Page Viewed', timestamp: daysAgo(1) }]);
+    await tessera.settled();
+    const eve = await profileIdOf('eve');
+    for (const segment of [onIos, withPhone]) expect(await membersOf(segment)).not.toContain(eve);
+    await tessera.track('/v1/track', ios.writeKey, { userId: 'eve', event: 'App Opened' });
+    await until(() => membersOf(onIos), (members) => members.includes(eve), 'eve to enter On the app');
+    await tessera.track('/v1/identify', web.writeKey, { userId: 'eve', traits: { phone: '+33 6 12 34 56 78' } });
+    await until(() => membersOf(withPhone), (members) => members.includes(eve), 'eve to enter Has a phone');
+  });
+});
+
 describe('definitions that are refused', () => {
   it.each([
     ['a syntax error, located', { name: 'Broken', definition: 'trait.plan = \n "pro" and count(event X)' }, 400, /line 2, column 24: expected an event name/],

@@ -53,6 +53,11 @@ export class IdentityWorkspace {
     await this.#loadProfiles([...profileIds]);
   }
 
+  /** Loads the given profiles (and those they were merged into) in bulk. */
+  prefetchProfiles(ids: readonly string[]): Promise<void> {
+    return this.#loadProfiles(ids.filter((id) => !this.#profiles.has(id)));
+  }
+
   async identifier(key: string): Promise<IdentifierRecord | undefined> {
     if (!this.#identifiers.has(key)) this.#identifiers.set(key, (await this.#store.identifiers([key])).get(key) ?? null);
     return this.#identifiers.get(key) ?? undefined;

@@ -1,6 +1,6 @@
-import type { CollectedMessage, Condition } from '../contracts/index.js';
+import { internalContextOf, type Channel, type CollectedMessage, type Condition, type EventMatch, type Span } from '../contracts/index.js';
 import type { AggregateDefinition, ProfileRules } from '../profiles/index.js';
-import { aggregatesOfCondition, eventNameOf } from './aggregate-history.js';
+import { aggregateIdOf, aggregatesOfCondition, countAggregate, eventNameOf } from './aggregate-history.js';
 import { evaluate } from './evaluate.js';
 import type { ProfileFacts } from './facts.js';
 import { localDay, parseIsoDate, spanToMs, valueAt } from './values.js';
@@ -10,8 +10,12 @@ export interface Dependencies {
   readonly events: ReadonlySet<string>;
   readonly traits: ReadonlySet<string>;
   readonly segments: ReadonlySet<string>;
-  /** Consent, identifiers or channels: any message may change them. */
-  readonly profile: boolean;
+  /** Whether it reads consent (a message's consent object or identify traits may change it). */
+  readonly consent: boolean;
+  /** The identifier types whose presence it tests (a message carrying one may add it). */
+  readonly identifierTypes: ReadonlySet<string>;
+  /** The channels it asks whether the profile was seen on (a message through one adds it). */
+  readonly channels: ReadonlySet<Channel>;
   /** Windows, relative dates or birthdays: time alone may change the outcome. */
   readonly timed: boolean;
 }
@@ -25,21 +29,34 @@ export interface ComputedTraitInfo {
 
 const noComputedTraits: ComputedTraitInfo = { has: () => false, eventsOf: () => [], isTimed: () => false };
 
+/** A condition that is not `and`, `or` or `not`. */
+type LeafCondition = Exclude<Condition, { readonly kind: 'and' | 'or' | 'not' }>;
+
+/** The leaves of a condition tree, left to right. */
+function* leavesOf(condition: Condition): Generator<LeafCondition> {
+  switch (condition.kind) {
+    case 'and':
+    case 'or':
+      for (const child of condition.conditions) yield* leavesOf(child);
+      return;
+    case 'not':
+      yield* leavesOf(condition.condition);
+      return;
+    default:
+      yield condition;
+  }
+}
+
 export function dependenciesOf(condition: Condition, computed: ComputedTraitInfo = noComputedTraits): Dependencies {
   const events = new Set<string>();
   const traits = new Set<string>();
   const segments = new Set<string>();
-  let profile = false;
+  const identifierTypes = new Set<string>();
+  const channels = new Set<Channel>();
+  let consent = false;
   let timed = false;
-  const visit = (node: Condition): void => {
+  for (const node of leavesOf(condition)) {
     switch (node.kind) {
-      case 'and':
-      case 'or':
-        node.conditions.forEach(visit);
-        return;
-      case 'not':
-        visit(node.condition);
-        return;
       case 'trait': {
         const name = node.trait.split('.')[0] ?? node.trait;
         traits.add(name);
@@ -47,25 +64,30 @@ export function dependenciesOf(condition: Condition, computed: ComputedTraitInfo
         // A computed trait changes when its events arrive, and as its window slides.
         for (const event of computed.eventsOf(name)) events.add(event);
         if (computed.isTimed(name)) timed = true;
-        return;
+        break;
       }
       case 'event':
         events.add(node.match.event);
         if (node.window !== undefined) timed = true;
-        return;
+        break;
       case 'sequence':
         events.add(node.first.event).add(node.then.event);
         if (node.window !== undefined) timed = true;
-        return;
+        break;
       case 'segment':
         segments.add(node.segment);
-        return;
-      default:
-        profile = true;
+        break;
+      case 'consent':
+        consent = true;
+        break;
+      case 'identifier':
+        identifierTypes.add(node.type);
+        break;
+      case 'channel':
+        channels.add(node.channel);
     }
-  };
-  visit(condition);
-  return { events, traits, segments, profile, timed };
+  }
+  return { events, traits, segments, consent, identifierTypes, channels, timed };
 }
 
 export interface LiveSegment {
@@ -80,6 +102,52 @@ export function nextLocalMidnight(now: number, timeZone: string): number {
   return localDay(now, timeZone).until;
 }
 
+/** A part of a condition that time alone can change (see SegmentSet.nextChange). */
+type TimedLeaf =
+  /** A trait that may change with time by itself (a computed trait over a rolling window). */
+  | { readonly kind: 'trait'; readonly trait: string }
+  | { readonly kind: 'within_last'; readonly path: string; readonly spanMs: number }
+  | { readonly kind: 'birthday'; readonly path: string }
+  /** Events entering or leaving a window. */
+  | { readonly kind: 'window'; readonly match: EventMatch; readonly window: Span };
+
+/**
+ * The timed parts of some conditions, each once: live segments built from
+ * the same vocabulary ask about the same windows and traits many times over,
+ * and every evaluated profile needs its next moment of change.
+ */
+function timedLeavesOf(conditions: readonly Condition[]): TimedLeaf[] {
+  const leaves = new Map<string, TimedLeaf>();
+  const add = (key: string, leaf: TimedLeaf): void => {
+    if (!leaves.has(key)) leaves.set(key, leaf);
+  };
+  const window = (match: EventMatch, span: Span): void => add(`window:${aggregateIdOf(match, countAggregate(match, span).keep)}`, { kind: 'window', match, window: span });
+  for (const node of conditions.flatMap((condition) => [...leavesOf(condition)])) {
+    switch (node.kind) {
+      case 'trait': {
+        const trait = node.trait.split('.')[0] ?? node.trait;
+        add(`trait:${trait}`, { kind: 'trait', trait });
+        if (node.test.op === 'within_last') {
+          const spanMs = spanToMs(node.test.span);
+          add(`within_last:${spanMs}:${node.trait}`, { kind: 'within_last', path: node.trait, spanMs });
+        } else if (node.test.op === 'birthday_in') {
+          add(`birthday:${node.trait}`, { kind: 'birthday', path: node.trait });
+        }
+        break;
+      }
+      case 'event':
+        if (node.window !== undefined) window(node.match, node.window);
+        break;
+      case 'sequence':
+        if (node.window !== undefined) {
+          window(node.first, node.window);
+          window(node.then, node.window);
+        }
+    }
+  }
+  return [...leaves.values()];
+}
+
 /**
  * The live segments, in dependency order (a segment after the segments it
  * mentions), with what each reads. Immutable: a change of definitions builds
@@ -89,6 +157,8 @@ export class SegmentSet {
   readonly ordered: readonly LiveSegment[];
   readonly #byName: ReadonlyMap<string, LiveSegment>;
   readonly #dependents: ReadonlyMap<string, readonly LiveSegment[]>;
+  /** What `nextChange` looks at, once each however many segments ask the same. */
+  readonly #timedLeaves: readonly TimedLeaf[];
 
   constructor(segments: readonly { id: string; name: string; condition: Condition }[], computed: ComputedTraitInfo = noComputedTraits) {
     const live = segments.map((s) => ({ ...s, dependencies: dependenciesOf(s.condition, computed) }));
@@ -114,6 +184,7 @@ export class SegmentSet {
     this.ordered = ordered;
     this.#byName = byName;
     this.#dependents = dependents;
+    this.#timedLeaves = timedLeavesOf(ordered.filter((s) => s.dependencies.timed).map((s) => s.condition));
   }
 
   /** Every event aggregate the segments read. */
@@ -125,22 +196,26 @@ export class SegmentSet {
 
   /**
    * The segments a message may change for its profile: those reading its
-   * event, the traits it can set, its consent, or anything any message can
-   * change (identifiers, channels); then whatever depends on those.
+   * event, the traits or consent it can set, the identifier types it
+   * carries (`identifierTypes`), or the channel it adds; then whatever
+   * depends on those. A merge can change anything: see SegmentStage.
    */
-  affectedBy(message: CollectedMessage, rules: ProfileRules): Set<string> {
+  affectedBy(message: CollectedMessage, rules: ProfileRules, identifierTypes: ReadonlySet<string>): Set<string> {
     const name = eventNameOf(message);
     const setsTraits = message.type === 'identify' || message.type === 'group' || message.type === 'alias';
     const mapped = new Set((name === undefined ? [] : (rules.traitsFromEvents.get(name) ?? [])).map((m) => m.trait));
-    const consent = valueAt(message.context, 'consent') !== undefined;
+    const setsConsent = valueAt(message.context, 'consent') !== undefined || message.type === 'identify';
+    // What Tessera says about a person adds no channel (see contributionOf).
+    const channel = internalContextOf(message) === undefined ? message.channel : undefined;
     const affected = new Set<string>();
     for (const segment of this.ordered) {
       const d = segment.dependencies;
       if (
-        d.profile ||
         (name !== undefined && d.events.has(name)) ||
-        (setsTraits && (d.traits.size > 0 || d.profile)) ||
-        (consent && d.profile) ||
+        (setsTraits && d.traits.size > 0) ||
+        (setsConsent && d.consent) ||
+        (channel !== undefined && d.channels.has(channel)) ||
+        [...d.identifierTypes].some((t) => identifierTypes.has(t)) ||
         [...d.traits].some((t) => mapped.has(t))
       ) {
         affected.add(segment.name);
@@ -181,40 +256,23 @@ export class SegmentSet {
     const consider = (moment: number | null): void => {
       if (moment !== null && moment > now && (next === null || moment < next)) next = moment;
     };
-    const visit = (node: Condition): void => {
-      switch (node.kind) {
-        case 'and':
-        case 'or':
-          node.conditions.forEach(visit);
-          return;
-        case 'not':
-          visit(node.condition);
-          return;
-        case 'trait': {
-          consider(facts.nextTraitChange?.(node.trait.split('.')[0] ?? node.trait, now) ?? null);
-          const value = valueAt(facts.traits, node.trait);
-          if (node.test.op === 'within_last') {
-            const at = parseIsoDate(value);
-            if (at !== undefined) [at, at + spanToMs(node.test.span)].forEach(consider);
-          } else if (node.test.op === 'birthday_in' && parseIsoDate(value) !== undefined) {
-            consider(nextLocalMidnight(now, facts.timeZone));
-          }
-          return;
+    for (const leaf of this.#timedLeaves) {
+      switch (leaf.kind) {
+        case 'trait':
+          consider(facts.nextTraitChange?.(leaf.trait, now) ?? null);
+          break;
+        case 'within_last': {
+          const at = parseIsoDate(valueAt(facts.traits, leaf.path));
+          if (at !== undefined) [at, at + leaf.spanMs].forEach(consider);
+          break;
         }
-        case 'event':
-          if (node.window !== undefined) consider(facts.events.nextWindowChange(node.match, node.window, now));
-          return;
-        case 'sequence':
-          if (node.window !== undefined) {
-            consider(facts.events.nextWindowChange(node.first, node.window, now));
-            consider(facts.events.nextWindowChange(node.then, node.window, now));
-          }
-          return;
-        default:
-          return;
+        case 'birthday':
+          if (parseIsoDate(valueAt(facts.traits, leaf.path)) !== undefined) consider(nextLocalMidnight(now, facts.timeZone));
+          break;
+        case 'window':
+          consider(facts.events.nextWindowChange(leaf.match, leaf.window, now));
       }
-    };
-    for (const segment of this.ordered) if (segment.dependencies.timed) visit(segment.condition);
+    }
     return next;
   }
 

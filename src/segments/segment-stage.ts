@@ -42,6 +42,12 @@ export interface EvaluationWatch {
   stop(): void;
 }
 
+/** Where a message of the log belongs, for the segments it may change. */
+interface Placement {
+  readonly profileId: string;
+  readonly identifierTypes: ReadonlySet<string>;
+}
+
 interface MembershipDiff {
   readonly entered: string[];
   readonly exited: string[];
@@ -76,12 +82,18 @@ export class SegmentStage implements Projection {
       const ws = new IdentityWorkspace(this.#o.identity);
       const work = new Map<string, Set<string>>();
       if (set.ordered.length > 0) {
-        for (const { message } of records) {
-          const profileId = await this.#profileOf(ws, message);
-          if (profileId === undefined) continue;
-          const names = work.get(profileId) ?? new Set<string>();
-          for (const name of set.affectedBy(message, this.#o.profileRules)) names.add(name);
-          work.set(profileId, names);
+        const placed = await this.#place(ws, records);
+        for (const [i, { message }] of records.entries()) {
+          const place = placed[i];
+          if (place === undefined) continue;
+          const names = work.get(place.profileId) ?? new Set<string>();
+          for (const name of set.affectedBy(message, this.#o.profileRules, place.identifierTypes)) names.add(name);
+          work.set(place.profileId, names);
+        }
+        // A profile that absorbed another in this batch gained its events, traits, consent and identifiers, whichever message merged them.
+        const batch = new Set(records.map((r) => r.message.messageId));
+        for (const [profileId, causes] of await this.#o.identity.mergeCauses([...work.keys()])) {
+          if (causes.some((id) => batch.has(id))) work.set(profileId, set.all());
         }
       }
       await this.#evaluate(ws, work, { consumer: this.name, partition, offset: last.offset });
@@ -155,13 +167,28 @@ export class SegmentStage implements Projection {
     });
   }
 
-  async #profileOf(ws: IdentityWorkspace, message: CollectedMessage): Promise<string | undefined> {
-    const identifiers = extractIdentifiers(message, this.#o.identityRules);
-    if (identifiers.length === 0) return undefined;
-    const fragment = await ws.fragment(fragmentKeyOf(identifiers));
-    // No fragment: the unify stage dropped the message (an erased person).
-    if (fragment === undefined || (await ws.profile(fragment.homeProfileId)) === undefined) return undefined;
-    return (await ws.liveProfile(fragment.homeProfileId)).id;
+  /**
+   * The live profile each message belongs to, by the home of its fragment
+   * (where unify placed it), looked up for the whole batch at once and
+   * without reading the fragments' states; with the identifier types the
+   * message carries.
+   */
+  async #place(ws: IdentityWorkspace, records: readonly LogRecord[]): Promise<(Placement | undefined)[]> {
+    const carried = records.map(({ message }) => extractIdentifiers(message, this.#o.identityRules));
+    const keys = carried.map((identifiers) => (identifiers.length === 0 ? undefined : fragmentKeyOf(identifiers)));
+    const homes = await this.#o.identity.fragmentHomes(keys.filter((key): key is string => key !== undefined));
+    await ws.prefetchProfiles([...new Set(homes.values())]);
+    const placed: (Placement | undefined)[] = [];
+    for (const [i, key] of keys.entries()) {
+      const home = key === undefined ? undefined : homes.get(key);
+      // No fragment: the unify stage dropped the message (an erased person).
+      if (home === undefined || (await ws.profile(home)) === undefined) {
+        placed.push(undefined);
+        continue;
+      }
+      placed.push({ profileId: (await ws.liveProfile(home)).id, identifierTypes: new Set((carried[i] ?? []).map((identifier) => identifier.type)) });
+    }
+    return placed;
   }
 
   async #evaluate(

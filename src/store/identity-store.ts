@@ -173,6 +173,8 @@ export interface IdentityChanges {
 export interface IdentityStore {
   identifiers(keys: readonly string[]): Promise<Map<string, IdentifierRecord>>;
   fragments(keys: readonly string[]): Promise<Map<string, FragmentRecord>>;
+  /** The home profile of each fragment that exists: what a later stage needs to place a message, without its state. */
+  fragmentHomes(keys: readonly string[]): Promise<Map<string, string>>;
   /** Profiles by id, as stored (a merged one has mergedInto set). */
   profiles(ids: readonly string[]): Promise<Map<string, ProfileRecord>>;
   /** For each identifier key, the keys of the fragments that contain it. */
@@ -187,6 +189,8 @@ export interface IdentityStore {
   conflictsOf(profileId: string): Promise<ConflictRecord[]>;
   /** Merges and splits involving a profile, oldest first. */
   historyOf(profileId: string): Promise<StoredHistoryEntry[]>;
+  /** For each of these profiles that survived merges, the ids of the messages that caused them. */
+  mergeCauses(survivorIds: readonly string[]): Promise<Map<string, string[]>>;
   /** Ids of the profiles merged into `survivorId`. */
   mergedInto(survivorId: string): Promise<string[]>;
   /** Identifier keys starting with `prefix` (e.g. `email:jane`), with their profiles. */

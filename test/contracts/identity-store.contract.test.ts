@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/lib/clock.js';
-import type { ProfileRecord, TraitIndexEntry } from '../../src/store/index.js';
+import type { FragmentRecord, ProfileRecord, TraitIndexEntry } from '../../src/store/index.js';
 import { operationalStoreAdapters } from './adapters.js';
 import { useTempDirs } from './temp-dir.js';
 import { identityChanges as changes } from '../helpers/identity-changes.js';
@@ -83,6 +83,33 @@ describe.each(operationalStoreAdapters)('IdentityStore contract (trait index): $
     await store.close();
     const reopened = await adapter.open(dir, new ManualClock());
     expect(await reopened.identity.traitIndexRules()).toBe('rules-2');
+    await reopened.close();
+  });
+});
+
+const fragment = (key: string, homeProfileId: string): FragmentRecord => ({
+  key,
+  identifiers: [`user_id:${key}`],
+  claim: { timestamp: '2026-01-01T00:00:00.000Z', messageId: `m-${key}` },
+  homeProfileId,
+  state: { traits: {} },
+});
+
+describe.each(operationalStoreAdapters)('IdentityStore contract (fragment homes): $name', (adapter) => {
+  const tempDir = useTempDirs();
+
+  it('gives the home profile of each stored fragment, as last committed, and nothing for unknown keys', async () => {
+    const dir = await tempDir();
+    const store = await adapter.open(dir, new ManualClock());
+    await store.identity.commit(changes({ profiles: [profile('p1'), profile('p2')], fragments: [fragment('f1', 'p1'), fragment('f2', 'p1')] }));
+    await store.identity.commit(changes({ fragments: [fragment('f2', 'p2')] }));
+    const expected = new Map([['f1', 'p1'], ['f2', 'p2']]);
+    expect(await store.identity.fragmentHomes(['f1', 'f2', 'unknown'])).toEqual(expected);
+    expect(await store.identity.fragmentHomes([])).toEqual(new Map());
+    await store.close();
+    // Read back from disk, not from anything the adapter kept of its writes.
+    const reopened = await adapter.open(dir, new ManualClock());
+    expect(await reopened.identity.fragmentHomes(['unknown', 'f2', 'f1'])).toEqual(expected);
     await reopened.close();
   });
 });

@@ -121,4 +121,25 @@ describe.each(operationalStoreAdapters)('OperationalStore contract: $name', (ada
       await store.close();
     });
   });
+
+  describe('segment memberships', () => {
+    it("gives every asked profile its memberships, an empty list for none, across more profiles than one statement's chunk", async () => {
+      const store = await adapter.open(await tempDir(), new ManualClock());
+      const ids = Array.from({ length: 1_201 }, (_, i) => `p${String(i).padStart(4, '0')}`);
+      const entered = ids.flatMap((profileId, i) => (i % 3 === 0 ? [] : [{ segmentId: 'a', profileId, since: i }, ...(i % 2 === 0 ? [{ segmentId: 'b', profileId, since: i }] : [])]));
+      await store.segments.commit({ entered, exited: [{ segmentId: 'b', profileId: 'p0002' }], timers: [], outbox: [] }, undefined);
+      const found = await store.segments.membershipsOf([...ids, 'p0001', 'unknown']);
+      expect(found.size).toBe(ids.length + 1);
+      expect(found.get('unknown')).toEqual([]);
+      expect(found.get('p0000')).toEqual([]);
+      expect(found.get('p0001')).toEqual([{ segmentId: 'a', profileId: 'p0001', since: 1 }]);
+      expect(found.get('p0002')).toEqual([{ segmentId: 'a', profileId: 'p0002', since: 2 }]);
+      expect(found.get('p1198')?.sort((x, y) => x.segmentId.localeCompare(y.segmentId))).toEqual([
+        { segmentId: 'a', profileId: 'p1198', since: 1198 },
+        { segmentId: 'b', profileId: 'p1198', since: 1198 },
+      ]);
+      expect([...found.values()].reduce((n, list) => n + list.length, 0)).toBe(entered.length - 1);
+      await store.close();
+    });
+  });
 });

@@ -3,6 +3,7 @@ import type {
   Checkpoint,
   ConflictRecord,
   FragmentRecord,
+  HistoryCause,
   IdentifierRecord,
   IdentityChanges,
   IdentityStore,
@@ -13,6 +14,7 @@ import type {
   TraitIndexUpdate,
   TraitSearch,
 } from '../../store/index.js';
+import { chunks, placeholders } from './chunks.js';
 import { commitReplayable, type SqliteDatabase } from './database.js';
 import { commitErasure, identityErasureWriter } from './identity-erasure.js';
 import { ChangedProfiles, ProfileChangeRecorder } from './profile-changes.js';
@@ -92,13 +94,6 @@ const toConflict = (row: ConflictRow): ConflictRecord => ({
   claim: { timestamp: row.claim_ts, messageId: row.claim_message },
 });
 
-/** SQLite's limit on bound parameters is high, but chunks keep statements cacheable and small. */
-const chunkSize = 500;
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += chunkSize) out.push(items.slice(i, i + chunkSize));
-  return out;
-}
 
 /** Each of the profile and fragment caches keeps at most this much JSON text parsed (~3x as much heap). */
 const defaultCacheJsonBytes = 16 * 1024 * 1024;
@@ -239,6 +234,23 @@ export class SqliteIdentityStore implements IdentityStore {
     );
   }
 
+  async fragmentHomes(keys: readonly string[]): Promise<Map<string, string>> {
+    const homes = new Map<string, string>();
+    const missing: string[] = [];
+    for (const key of keys) {
+      const home = this.#recentFragments.get(key)?.homeProfileId;
+      if (home === undefined) missing.push(key);
+      else homes.set(key, home);
+    }
+    for (const chunk of chunks(missing)) {
+      const rows = this.#prepare<string[], { key: string; home_profile_id: string }>(
+        `SELECT key, home_profile_id FROM identity_fragments WHERE key IN (${placeholders(chunk.length)})`,
+      ).all(...chunk);
+      for (const row of rows) homes.set(row.key, row.home_profile_id);
+    }
+    return homes;
+  }
+
   async profiles(ids: readonly string[]): Promise<Map<string, ProfileRecord>> {
     return this.#cachedByKeys(this.#recentProfiles, ids, (missing) =>
       this.#rowsByKeys<ProfileRow>('profiles', 'id', missing).map((row) => [row.id, toProfile(row), rowBytes(row.state)] as const),
@@ -249,7 +261,7 @@ export class SqliteIdentityStore implements IdentityStore {
     const result = new Map<string, string[]>();
     for (const chunk of chunks(identifierKeys)) {
       const rows = this.#prepare<string[], { identifier_key: string; fragment_key: string }>(
-          `SELECT identifier_key, fragment_key FROM identity_fragment_members WHERE identifier_key IN (${chunk.map(() => '?').join(',')})`,
+          `SELECT identifier_key, fragment_key FROM identity_fragment_members WHERE identifier_key IN (${placeholders(chunk.length)})`,
         )
         .all(...chunk);
       for (const row of rows) result.set(row.identifier_key, [...(result.get(row.identifier_key) ?? []), row.fragment_key]);
@@ -301,6 +313,21 @@ export class SqliteIdentityStore implements IdentityStore {
         at: row.at,
         cause: JSON.parse(row.cause) as StoredHistoryEntry['cause'],
       }));
+  }
+
+  async mergeCauses(survivorIds: readonly string[]): Promise<Map<string, string[]>> {
+    const causes = new Map<string, string[]>();
+    for (const chunk of chunks([...new Set(survivorIds)])) {
+      const rows = this.#prepare<string[], Pick<HistoryRow, 'profile_id' | 'cause'>>(
+        `SELECT profile_id, cause FROM profile_history WHERE kind = 'merge' AND profile_id IN (${placeholders(chunk.length)})`,
+      ).all(...chunk);
+      for (const row of rows) {
+        const cause = JSON.parse(row.cause) as HistoryCause;
+        if (!('messageId' in cause)) continue;
+        causes.set(row.profile_id, [...(causes.get(row.profile_id) ?? []), cause.messageId]);
+      }
+    }
+    return causes;
   }
 
   async mergedInto(survivorId: string): Promise<string[]> {
@@ -436,7 +463,7 @@ export class SqliteIdentityStore implements IdentityStore {
 
   #rowsByKeys<Row>(table: string, column: string, keys: readonly string[]): Row[] {
     return chunks(keys).flatMap((chunk) =>
-      this.#prepare<string[], Row>(`SELECT * FROM ${table} WHERE ${column} IN (${chunk.map(() => '?').join(',')})`).all(...chunk),
+      this.#prepare<string[], Row>(`SELECT * FROM ${table} WHERE ${column} IN (${placeholders(chunk.length)})`).all(...chunk),
     );
   }
 }

@@ -9,6 +9,7 @@ import type {
   SegmentStatus,
   SegmentStore,
 } from '../../store/index.js';
+import { chunks, placeholders } from './chunks.js';
 import { commitReplayable, type SqliteDatabase } from './database.js';
 import { ChangedProfiles, ProfileChangeRecorder } from './profile-changes.js';
 
@@ -124,8 +125,12 @@ export class SqliteSegmentStore implements SegmentStore {
 
   async membershipsOf(profileIds: readonly string[]): Promise<Map<string, Membership[]>> {
     const result = new Map<string, Membership[]>();
-    const statement = this.#db.prepare<[string], MemberRow>('SELECT * FROM segment_members WHERE profile_id = ?');
-    for (const id of new Set(profileIds)) result.set(id, statement.all(id).map(toMembership));
+    const ids = [...new Set(profileIds)];
+    for (const id of ids) result.set(id, []);
+    for (const chunk of chunks(ids)) {
+      const rows = this.#db.prepare<string[], MemberRow>(`SELECT * FROM segment_members WHERE profile_id IN (${placeholders(chunk.length)})`).all(...chunk);
+      for (const row of rows) result.get(row.profile_id)?.push(toMembership(row));
+    }
     return result;
   }
 

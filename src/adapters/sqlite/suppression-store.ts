@@ -2,6 +2,7 @@ import type { SuppressionReason } from '../../contracts/index.js';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
 import { TesseraError } from '../../lib/errors.js';
 import type { SuppressionFilter, SuppressionPage, SuppressionRecord, SuppressionStore } from '../../store/index.js';
+import { chunks, placeholders } from './chunks.js';
 import type { SqliteDatabase } from './database.js';
 
 interface SuppressionRow {
@@ -20,8 +21,6 @@ const fromRow = (row: SuppressionRow): SuppressionRecord => ({
   createdAt: row.created_at,
 });
 
-/** Bound parameters per statement stay well under SQLite's limit. */
-const chunkSize = 500;
 
 export class SqliteSuppressionStore implements SuppressionStore {
   readonly #db: SqliteDatabase;
@@ -49,10 +48,9 @@ export class SqliteSuppressionStore implements SuppressionStore {
 
   async find(identifiers: readonly string[]): Promise<SuppressionRecord[]> {
     const found: SuppressionRecord[] = [];
-    for (let i = 0; i < identifiers.length; i += chunkSize) {
-      const chunk = identifiers.slice(i, i + chunkSize);
+    for (const chunk of chunks(identifiers)) {
       const rows = this.#db
-        .prepare<string[], SuppressionRow>(`SELECT * FROM suppressions WHERE identifier IN (${chunk.map(() => '?').join(',')}) ORDER BY identifier`)
+        .prepare<string[], SuppressionRow>(`SELECT * FROM suppressions WHERE identifier IN (${placeholders(chunk.length)}) ORDER BY identifier`)
         .all(...chunk);
       found.push(...rows.map(fromRow));
     }
