@@ -138,6 +138,33 @@ describe('segments as profiles change', () => {
   });
 });
 
+describe('segments as the API changes profiles', () => {
+  it('enter a person whose consent is given through the API, at once', async () => {
+    const emailable = await createLive('Emailable', 'consent(email, marketing)');
+    await send([{ type: 'identify', userId: 'fay', traits: { name: 'Fay' } }]);
+    await tessera.settled();
+    const fay = await profileIdOf('fay');
+    expect(await membersOf(emailable)).not.toContain(fay);
+    const put = await tessera.api('PUT', `/profiles/${fay}/consent`, { consent: [{ channel: 'email', purpose: 'marketing', state: 'granted' }] });
+    expect(put.status).toBe(200);
+    // Decided before the call returned: no message from Fay is needed.
+    expect(await membersOf(emailable)).toContain(fay);
+  });
+
+  it('move memberships with the identifiers a split detaches', async () => {
+    const tablet = await createLive('Tablet orders', 'performed "Order Completed" where till = "tablet"');
+    await send([
+      { type: 'track', anonymousId: 'kiosk', event: 'Order Completed', properties: { till: 'tablet' }, timestamp: daysAgo(1) },
+      { type: 'identify', userId: 'gus', anonymousId: 'kiosk', traits: {} },
+    ]);
+    await until(() => segmentsOf('gus'), (names) => names.includes('Tablet orders'), 'gus to enter Tablet orders');
+    const gus = await profileIdOf('gus');
+    const split = await tessera.api<JsonBody>('POST', `/profiles/${gus}/split`, { identifiers: ['anonymous_id:kiosk'] });
+    expect(split.status).toBe(200);
+    expect(await membersOf(tablet)).toEqual([split.body.detached.id]);
+  });
+});
+
 describe('definitions that are refused', () => {
   it.each([
     ['a syntax error, located', { name: 'Broken', definition: 'trait.plan = \n "pro" and count(event X)' }, 400, /line 2, column 24: expected an event name/],

@@ -23,6 +23,12 @@ export interface ProfileServiceOptions {
   readonly suppressions?: Pick<SuppressionStore, 'find'>;
   /** Computed traits, shown with the golden ones. */
   readonly derivedTraits?: DerivedTraits;
+  /**
+   * Told which live profiles a change made here (consent, a split) touched,
+   * once it is committed, so that what follows the profiles (segments) sees
+   * it without waiting for the person's next message.
+   */
+  readonly onChanged?: (profileIds: readonly string[]) => Promise<void>;
 }
 
 /** Events per page when an export reads a whole timeline. */
@@ -110,7 +116,7 @@ export class ProfileService {
    */
   async split(id: string, identifierKeys: readonly string[], requestedBy: string): Promise<{ profile: Profile; detached: Profile }> {
     const detached = [...new Set(identifierKeys.map((k) => this.#normalize(k)))];
-    return this.#o.lock.run(async () => {
+    const result = await this.#o.lock.run(async () => {
       const ws = new IdentityWorkspace(this.#o.store);
       const profile = await this.#live(ws, id);
       const held = await ws.identifiersOf(profile.id);
@@ -130,6 +136,8 @@ export class ProfileService {
       if (keptProfile === undefined || detachedProfile === undefined) throw new TesseraError('TESSERA_ERR_INTERNAL', 'split left an identifier unlinked');
       return { profile: await this.#view(after, keptProfile), detached: await this.#view(after, detachedProfile) };
     });
+    await this.#o.onChanged?.([result.profile.id, result.detached.id]);
+    return result;
   }
 
   /**
@@ -139,7 +147,7 @@ export class ProfileService {
    * and re-decisions; a later statement, from a message or the API, wins.
    */
   async setConsent(id: string, update: ConsentUpdate): Promise<Profile> {
-    return this.#o.lock.run(async () => {
+    const result = await this.#o.lock.run(async () => {
       const ws = new IdentityWorkspace(this.#o.store);
       const profile = await this.#live(ws, id);
       const now = this.#o.clock.now();
@@ -150,6 +158,8 @@ export class ProfileService {
       const after = new IdentityWorkspace(this.#o.store);
       return this.#view(after, await after.liveProfile(profile.id));
     });
+    await this.#o.onChanged?.([result.id]);
+    return result;
   }
 
   /** Everything held about the person: the profile, every trait value with its lineage, history and every event. */

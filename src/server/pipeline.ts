@@ -175,6 +175,8 @@ export function buildPipeline(parts: PipelineParts) {
     derivedTraits,
     followers,
     mirrorStage,
+    /** Profiles changed outside the log (consent through the API, a split): their segments are decided again. */
+    reevaluateSegments: (profileIds: readonly string[]) => segmentStage.reevaluate(profileIds),
     /** Log records not yet applied, by stage. */
     async lags(): Promise<Record<string, number>> {
       return Object.fromEntries(await Promise.all(followers.map(async (f) => [f.name, await f.lag()] as const)));

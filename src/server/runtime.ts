@@ -91,12 +91,20 @@ export async function startTessera(config: Config, logger: Logger, clock: Clock)
     logger,
   });
   const { unifyParts } = pipeline;
+  const profiles = new ProfileService({
+    ...unifyParts,
+    events: eventStore,
+    clock,
+    suppressions: state.suppressions,
+    derivedTraits: pipeline.derivedTraits,
+    onChanged: (ids) => pipeline.reevaluateSegments(ids),
+  });
   let ready = false;
   const delivery = await buildDelivery({
     config,
     state,
     log,
-    profiles: new ProfileService({ ...unifyParts, events: eventStore, clock, suppressions: state.suppressions, derivedTraits: pipeline.derivedTraits }),
+    profiles,
     suppressions: pipeline.suppressions,
     profileRules: rules.value.profiles,
     catalog,
@@ -122,7 +130,7 @@ export async function startTessera(config: Config, logger: Logger, clock: Clock)
       }),
       events: eventStore,
       rejections: state.rejections,
-      profiles: new ProfileService({ ...unifyParts, events: eventStore, clock, suppressions: state.suppressions, derivedTraits: pipeline.derivedTraits }),
+      profiles,
       matches: new ProfileMatchingService({
         identity: state.identity,
         matches: state.matches,
