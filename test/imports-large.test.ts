@@ -67,9 +67,10 @@ it('imports 100,000 CSV rows as a stream, in bounded memory', { timeout: 600_000
   expect(uploaded.status).toBe(200);
   expect(uploaded.body).toMatchObject({ status: 'completed', rows: { read: rows, accepted: rows, rejected: 0 }, messages: rows, committed: { line: rows + 1 } });
   expect(committedMidway).toBeGreaterThan(rows / 4);
-  // The whole server runs in this process and its stages work through the 100k messages meanwhile: the heap bound is loose.
+  // The whole server runs in this process and its stages work through the 100k messages meanwhile: the heap bound is loose,
+  // and includes the identity store's caches of parsed profiles and fragments, full after 100k new people (80 MB of JSON, ~170 MB of heap).
   // The import path itself is held to a tight one by src/collect/import-streaming.test.ts (a million rows).
-  expect(peakHeap).toBeLessThan(512 * 1024 * 1024);
+  expect(peakHeap).toBeLessThan(768 * 1024 * 1024);
   console.log(
     `100k-row import: ${(bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(1)} s = ${Math.round(rows / seconds)} rows/s durable in the log ` +
       `(the server's stages applying them at the same time); peak heap growth ${(peakHeap / 1024 / 1024).toFixed(0)} MB`,

@@ -95,8 +95,13 @@ const toConflict = (row: ConflictRow): ConflictRecord => ({
 });
 
 
-/** Each of the profile and fragment caches keeps at most this much JSON text parsed (~3x as much heap). */
-const defaultCacheJsonBytes = 16 * 1024 * 1024;
+/**
+ * How much JSON text each cache keeps parsed (about twice as much heap). The
+ * profile cache holds a whole log batch's profiles (2,000 at most, 10-20 KB
+ * each with 200 live segments' aggregates): the stages after unify read them
+ * in the order unify wrote them, and an LRU smaller than that misses them all.
+ */
+const defaultCacheJsonBytes = { profiles: 64 * 1024 * 1024, fragments: 16 * 1024 * 1024 };
 
 /** A row's size in the cache: its JSON text (the state) and a little for the rest. */
 const rowBytes = (stateJson: string): number => stateJson.length + 200;
@@ -119,10 +124,11 @@ export class SqliteIdentityStore implements IdentityStore {
   readonly #recentProfiles: RecentRecords<ProfileRecord>;
   readonly #recentFragments: RecentRecords<FragmentRecord>;
 
-  constructor(db: SqliteDatabase, cacheJsonBytes = defaultCacheJsonBytes) {
+  /** `cacheJsonBytes`, when given, bounds both caches. */
+  constructor(db: SqliteDatabase, cacheJsonBytes?: number) {
     this.#db = db;
-    this.#recentProfiles = new RecentRecords(cacheJsonBytes);
-    this.#recentFragments = new RecentRecords(cacheJsonBytes);
+    this.#recentProfiles = new RecentRecords(cacheJsonBytes ?? defaultCacheJsonBytes.profiles);
+    this.#recentFragments = new RecentRecords(cacheJsonBytes ?? defaultCacheJsonBytes.fragments);
     const upsertIdentifier = db.prepare(
       `INSERT INTO identity_identifiers (key, profile_id, created_at) VALUES (?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET profile_id = excluded.profile_id`,
