@@ -83,16 +83,22 @@ export class SegmentStage implements Projection {
       const work = new Map<string, Set<string>>();
       if (set.ordered.length > 0) {
         const placed = await this.#place(ws, records);
+        const touched = new Set<string>();
         for (const [i, { message }] of records.entries()) {
           const place = placed[i];
           if (place === undefined) continue;
+          touched.add(place.profileId);
+          // A message no segment reads (a Segment Entered or Exited announcing what was just decided, most page views)
+          // leaves memberships and the timers set for them as they are: no profile work for it.
+          const affected = set.affectedBy(message, this.#o.profileRules, place.identifierTypes);
+          if (affected.size === 0) continue;
           const names = work.get(place.profileId) ?? new Set<string>();
-          for (const name of set.affectedBy(message, this.#o.profileRules, place.identifierTypes)) names.add(name);
+          for (const name of affected) names.add(name);
           work.set(place.profileId, names);
         }
         // A profile that absorbed another in this batch gained its events, traits, consent and identifiers, whichever message merged them.
         const batch = new Set(records.map((r) => r.message.messageId));
-        for (const [profileId, causes] of await this.#o.identity.mergeCauses([...work.keys()])) {
+        for (const [profileId, causes] of await this.#o.identity.mergeCauses([...touched])) {
           if (causes.some((id) => batch.has(id))) work.set(profileId, set.all());
         }
       }
