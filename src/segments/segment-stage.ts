@@ -96,6 +96,8 @@ export class SegmentStage implements Projection {
           for (const name of affected) names.add(name);
           work.set(place.profileId, names);
         }
+        // A build deciding first memberships from a snapshot decides again every profile a message reached meanwhile (see watch).
+        for (const watched of this.#watches) for (const id of touched) watched.add(id);
         // A profile that absorbed another in this batch gained its events, traits, consent and identifiers, whichever message merged them.
         const batch = new Set(records.map((r) => r.message.messageId));
         for (const [profileId, causes] of await this.#o.identity.mergeCauses([...touched])) {
