@@ -29,6 +29,12 @@ export interface ComputedTraitInfo {
 
 const noComputedTraits: ComputedTraitInfo = { has: () => false, eventsOf: () => [], isTimed: () => false };
 
+/** Whether two sets share an element; for every message and live segment, so without building arrays. */
+function overlaps<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): boolean {
+  for (const item of a) if (b.has(item)) return true;
+  return false;
+}
+
 /** A condition that is not `and`, `or` or `not`. */
 type LeafCondition = Exclude<Condition, { readonly kind: 'and' | 'or' | 'not' }>;
 
@@ -215,8 +221,8 @@ export class SegmentSet {
         (setsTraits && d.traits.size > 0) ||
         (setsConsent && d.consent) ||
         (channel !== undefined && d.channels.has(channel)) ||
-        [...d.identifierTypes].some((t) => identifierTypes.has(t)) ||
-        [...d.traits].some((t) => mapped.has(t))
+        overlaps(d.identifierTypes, identifierTypes) ||
+        overlaps(d.traits, mapped)
       ) {
         affected.add(segment.name);
       }

@@ -1,23 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/lib/clock.js';
-import type { FragmentRecord, ProfileRecord, TraitIndexEntry } from '../../src/store/index.js';
+import type { TraitIndexEntry } from '../../src/store/index.js';
 import { operationalStoreAdapters } from './adapters.js';
 import { useTempDirs } from './temp-dir.js';
-import { identityChanges as changes } from '../helpers/identity-changes.js';
-
-const profile = (id: string, overrides: Partial<ProfileRecord> = {}): ProfileRecord => ({
-  id,
-  state: {},
-  identifierCounts: {},
-  maxClaim: { timestamp: '', messageId: '' },
-  constrained: false,
-  conflicted: false,
-  mergedInto: null,
-  createdAt: 1000,
-  updatedAt: 1000,
-  ...overrides,
-});
-
+import { fragmentRecord as fragment, identityChanges as changes, profileRecord as profile } from '../helpers/identity-changes.js';
 
 const text = (trait: string, value: string): TraitIndexEntry => ({ trait, text: value, kind: 'string' });
 
@@ -85,14 +71,6 @@ describe.each(operationalStoreAdapters)('IdentityStore contract (trait index): $
     expect(await reopened.identity.traitIndexRules()).toBe('rules-2');
     await reopened.close();
   });
-});
-
-const fragment = (key: string, homeProfileId: string): FragmentRecord => ({
-  key,
-  identifiers: [`user_id:${key}`],
-  claim: { timestamp: '2026-01-01T00:00:00.000Z', messageId: `m-${key}` },
-  homeProfileId,
-  state: { traits: {} },
 });
 
 describe.each(operationalStoreAdapters)('IdentityStore contract (fragment homes): $name', (adapter) => {

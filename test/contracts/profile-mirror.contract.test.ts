@@ -1,29 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/lib/clock.js';
-import type { EventRow, FragmentRecord, MirroredProfile, ProfileChange, ProfileRecord } from '../../src/store/index.js';
+import type { EventRow, MirroredProfile, ProfileChange } from '../../src/store/index.js';
 import { operationalStoreAdapters, profileMirrorAdapters } from './adapters.js';
 import { useTempDirs } from './temp-dir.js';
-import { identityChanges as changes } from '../helpers/identity-changes.js';
+import { fragmentRecord as fragment, identityChanges as changes, profileRecord as profile } from '../helpers/identity-changes.js';
 
-const profile = (id: string, overrides: Partial<ProfileRecord> = {}): ProfileRecord => ({
-  id,
-  state: {},
-  identifierCounts: {},
-  maxClaim: { timestamp: '', messageId: '' },
-  constrained: false,
-  conflicted: false,
-  mergedInto: null,
-  createdAt: 1000,
-  updatedAt: 1000,
-  ...overrides,
-});
-const fragment = (key: string, homeProfileId: string): FragmentRecord => ({
-  key,
-  identifiers: [`user_id:${key}`],
-  claim: { timestamp: '2026-01-01T00:00:00.000Z', messageId: key },
-  homeProfileId,
-  state: {},
-});
 /** Changes as id -> structural, whatever their order and sequence numbers. */
 const byId = (list: readonly ProfileChange[]): Record<string, boolean> => Object.fromEntries(list.map((c) => [c.profileId, c.structural]));
 

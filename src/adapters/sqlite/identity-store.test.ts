@@ -6,26 +6,10 @@ import type { FragmentRecord, ProfileRecord } from '../../store/index.js';
 import { openSqlite, type SqliteDatabase } from './database.js';
 import { SqliteIdentityStore } from './identity-store.js';
 import { operationalMigrations } from './operational-migrations.js';
-import { identityChanges as changes } from '../../../test/helpers/identity-changes.js';
+import { fragmentRecord, identityChanges as changes, profileRecord } from '../../../test/helpers/identity-changes.js';
 
-const profile = (id: string, plan: unknown): ProfileRecord => ({
-  id,
-  state: { traits: { plan } },
-  identifierCounts: { user_id: 1 },
-  maxClaim: { timestamp: '2026-01-01T00:00:00.000Z', messageId: 'm1' },
-  constrained: false,
-  conflicted: false,
-  mergedInto: null,
-  createdAt: 1000,
-  updatedAt: 1000,
-});
-const fragment = (key: string, homeProfileId: string, plan: string): FragmentRecord => ({
-  key,
-  identifiers: [`user_id:${key}`],
-  claim: { timestamp: '2026-01-01T00:00:00.000Z', messageId: 'm1' },
-  homeProfileId,
-  state: { traits: { plan } },
-});
+const profile = (id: string, plan: unknown): ProfileRecord => profileRecord(id, { state: { traits: { plan } }, identifierCounts: { user_id: 1 } });
+const fragment = (key: string, homeProfileId: string, plan: string): FragmentRecord => fragmentRecord(key, homeProfileId, { state: { traits: { plan } } });
 
 describe('SqliteIdentityStore, keeping recent records parsed', () => {
   const dirs: string[] = [];

@@ -94,7 +94,6 @@ const toConflict = (row: ConflictRow): ConflictRecord => ({
   claim: { timestamp: row.claim_ts, messageId: row.claim_message },
 });
 
-
 /**
  * How much JSON text each cache keeps parsed (about twice as much heap). The
  * profile cache holds a whole log batch's profiles (2,000 at most, 10-20 KB

@@ -21,7 +21,6 @@ const fromRow = (row: SuppressionRow): SuppressionRecord => ({
   createdAt: row.created_at,
 });
 
-
 export class SqliteSuppressionStore implements SuppressionStore {
   readonly #db: SqliteDatabase;
   readonly #putMany: (records: readonly SuppressionRecord[]) => void;
