@@ -31,6 +31,8 @@ export interface PipelineParts {
   readonly ingest?: { busy(): boolean };
 }
 
+const eventStoreBatchSize = 10_000;
+
 /**
  * The stages after collect, each following the log from its own checkpoint:
  * unify (identity and golden records), the event store, and segments (after
@@ -54,7 +56,9 @@ export function buildPipeline(parts: PipelineParts) {
   // Ingest first: during a burst of tracking calls the stages rest between (bigger) batches, then catch up.
   const pacing = parts.ingest && { ingest: parts.ingest };
   const unifyFollower = new LogFollower(log, unify, logger, { ...pacing });
-  const eventFollower = new LogFollower(log, eventProjection, logger, { ...pacing });
+  // DuckDB parses the messages on its own threads, but each batch waits on it several times, and each wait
+  // lasts until the other stages' batch in progress ends: bigger batches keep it level with unify.
+  const eventFollower = new LogFollower(log, eventProjection, logger, { batchSize: eventStoreBatchSize, ...pacing });
 
   const relay = new OutboxRelay(state.segments, log, logger);
   const facts = { profileRules, timeZoneTrait, computed: () => catalog.computed };

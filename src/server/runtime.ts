@@ -52,7 +52,7 @@ export async function startTessera(config: Config, logger: Logger, clock: Clock)
   if (!rules.ok) throw invalid(rules.error);
 
   const log = new SqliteEventLog({ path: join(config.dataDir, 'log.db'), clock, dedupeWindowMs: config.dedupeWindowDays * day });
-  const state = openSqliteOperationalStore(join(config.dataDir, 'state.db'));
+  const state = openSqliteOperationalStore(join(config.dataDir, 'state.db'), { cacheMb: config.stateCacheMb });
   const eventStore = await DuckDbEventStore.open(join(config.dataDir, 'events.duckdb'));
   const mirror = await DuckDbProfileMirror.open(eventStore);
 

@@ -6,7 +6,7 @@ import type { AppendOutcome, EventLog, LogEntry, LogRecord } from '../../store/i
 import { openSqlite, type SqliteDatabase } from './database.js';
 import { logMigrations } from './log-schema.js';
 import { eraseLogRecords } from './log-erase.js';
-import type { LogCheckpointerData } from './log-checkpointer.js';
+import { WalCheckpointerThread } from './wal-checkpointer-thread.js';
 import type { CommitReply, CommitRequest, LogWriterData, WriterRequest } from './log-writer.js';
 
 interface PendingAppend {
@@ -56,8 +56,7 @@ export class SqliteEventLog implements EventLog {
   readonly #path: string;
   readonly #reader: SqliteDatabase;
   readonly #writer: Worker;
-  readonly #checkpointer: Worker;
-  readonly #checkpointerExited: Promise<unknown>;
+  readonly #checkpointer: WalCheckpointerThread;
   readonly #clock: Clock;
   readonly #dedupeWindowMs: number;
   readonly #readOffsets;
@@ -100,12 +99,7 @@ export class SqliteEventLog implements EventLog {
     this.#writer.on('error', (error) => this.#fail(error));
     this.#writer.on('exit', () => this.#fail(new Error('the event log writer thread stopped')));
 
-    const checkpointer: LogCheckpointerData = { path: options.path, everyMs: checkpointEveryMs };
-    this.#checkpointer = startWorker(siblingModule(import.meta.url, 'log-checkpointer'), checkpointer);
-    this.#checkpointer.unref();
-    this.#checkpointerExited = new Promise((resolve) => this.#checkpointer.once('exit', resolve));
-    // Without it the writer still checkpoints, in its commits: slower, never wrong.
-    this.#checkpointer.on('error', () => undefined);
+    this.#checkpointer = new WalCheckpointerThread(options.path, checkpointEveryMs);
   }
 
   append(entries: readonly LogEntry[]): Promise<AppendOutcome[]> {
@@ -291,10 +285,7 @@ export class SqliteEventLog implements EventLog {
       this.#checkDrained();
     });
     // The checkpointer goes first: the writer's connection, the last to close, then checkpoints what is left.
-    // Referenced while it closes, or a process with nothing else to do would exit before close resolves.
-    this.#checkpointer.ref();
-    this.#checkpointer.postMessage('close');
-    await this.#checkpointerExited;
+    await this.#checkpointer.close();
     if (!this.#failure) {
       this.#writer.removeAllListeners('exit');
       this.#writer.ref();

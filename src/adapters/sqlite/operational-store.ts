@@ -1,5 +1,6 @@
 import type { OperationalStore } from '../../store/index.js';
 import { openSqlite } from './database.js';
+import { WalCheckpointerThread } from './wal-checkpointer-thread.js';
 import { SqliteChannelConfigStore } from './channel-config-store.js';
 import { SqliteComputedTraitStore } from './computed-trait-store.js';
 import { SqliteDeliveryStore } from './delivery-store.js';
@@ -19,12 +20,31 @@ import { SqliteTemplateStore } from './template-store.js';
 import { SqliteTrackingPlanStore } from './tracking-plan-store.js';
 import { SqliteWebhookDeadLetterStore } from './webhook-dead-letter-store.js';
 
-/** The embedded operational store: one SQLite file holding every state table. */
-export function openSqliteOperationalStore(path: string): OperationalStore {
+export interface OperationalStoreOptions {
+  /** SQLite's page cache for the store's connection, in MB (default 256). */
+  readonly cacheMb?: number;
+}
+
+const defaultCacheMb = 256;
+const checkpointEveryMs = 100;
+
+/**
+ * The embedded operational store: one SQLite file holding every state table.
+ * The stages read and rewrite profiles, fragments and identifiers all over the
+ * file, so its page cache is sized for the working set (SQLite's default is
+ * 2 MB), and its checkpoints run on a thread of their own: at 100k people
+ * that took the unify stage from 2,631 to 3,669 events/s.
+ */
+export function openSqliteOperationalStore(path: string, options: OperationalStoreOptions = {}): OperationalStore {
   const db = openSqlite(path, operationalMigrations);
   // Personal data lives here: old row contents are zeroed whenever a page is rewritten anyway (no extra I/O),
   // so an erasure does not leave stale copies of a person behind in the pages of other rows.
   db.pragma('secure_delete = FAST');
+  db.pragma(`cache_size = ${-1024 * (options.cacheMb ?? defaultCacheMb)}`);
+  // An in-memory store has no WAL and no file another thread could open.
+  const checkpointer = path === ':memory:' ? undefined : new WalCheckpointerThread(path, checkpointEveryMs);
+  // The thread copies the WAL into the file; this connection checkpoints only past ~64 MB of WAL, regardless.
+  if (checkpointer) db.pragma('wal_autocheckpoint = 16384');
   return {
     sources: new SqliteSourceStore(db),
     rejections: new SqliteRejectionStore(db),
@@ -43,9 +63,9 @@ export function openSqliteOperationalStore(path: string): OperationalStore {
     templates: new SqliteTemplateStore(db),
     channelConfigs: new SqliteChannelConfigStore(db),
     profileChanges: new SqliteProfileChangeFeed(db),
-    close: () => {
+    close: async () => {
+      await checkpointer?.close();
       db.close();
-      return Promise.resolve();
     },
   };
 }
