@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 
 export type SqliteDatabase = Database.Database;
@@ -38,6 +39,40 @@ export function commitReplayable<T>(db: SqliteDatabase, commit: () => T): T {
     return commit();
   } finally {
     db.pragma('synchronous = FULL');
+  }
+}
+
+export interface TruncateWalOptions {
+  /** How long to keep trying (default 30 s). */
+  readonly deadlineMs?: number;
+  /** How long each attempt may wait inside SQLite, and the pause between attempts (default 25 ms). */
+  readonly pauseMs?: number;
+}
+
+/**
+ * Copies the whole WAL into the database file and empties it (a truncating
+ * checkpoint), so that no WAL frame keeps what an erasure has just
+ * overwritten. It needs a moment with no commit in flight, no reader on an
+ * older snapshot and no other checkpoint running, such as a checkpointer
+ * thread's (see wal-checkpointer.ts). SQLite's busy handler would wait for
+ * that moment on this thread, blocking the event loop, and is not called at
+ * all while another connection checkpoints; so each attempt waits briefly and
+ * the pauses between attempts are asynchronous. False when the deadline passed.
+ */
+export async function truncateWal(db: SqliteDatabase, options: TruncateWalOptions = {}): Promise<boolean> {
+  const { deadlineMs = 30_000, pauseMs = 25 } = options;
+  const busyTimeout = Number(db.pragma('busy_timeout', { simple: true }));
+  db.pragma(`busy_timeout = ${pauseMs}`);
+  try {
+    const deadline = Date.now() + deadlineMs;
+    for (;;) {
+      const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      if (result !== undefined && result.busy === 0) return true;
+      if (Date.now() >= deadline) return false;
+      await sleep(pauseMs);
+    }
+  } finally {
+    db.pragma(`busy_timeout = ${busyTimeout}`);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { HistoryCause, IdentityErasure } from '../../store/index.js';
-import type { SqliteDatabase } from './database.js';
+import { truncateWal, type SqliteDatabase } from './database.js';
 
 interface HistoryRow {
   id: number;
@@ -96,7 +96,7 @@ export function identityErasureWriter(db: SqliteDatabase): (erasure: IdentityEra
  * a truncating checkpoint then copies the zeroed pages over the database
  * file and empties the WAL, whose frames still held the rows as they were.
  */
-export function commitErasure(db: SqliteDatabase, commit: () => void): void {
+export async function commitErasure(db: SqliteDatabase, commit: () => void): Promise<void> {
   const previous = Number(db.pragma('secure_delete', { simple: true }));
   db.pragma('secure_delete = ON');
   try {
@@ -104,6 +104,5 @@ export function commitErasure(db: SqliteDatabase, commit: () => void): void {
   } finally {
     db.pragma(`secure_delete = ${previous}`);
   }
-  const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
-  if (result === undefined || result.busy !== 0) throw new Error('the operational store could not be checkpointed after an erasure');
+  if (!(await truncateWal(db))) throw new Error('the operational store could not be checkpointed after an erasure');
 }

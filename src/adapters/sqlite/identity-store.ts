@@ -381,7 +381,7 @@ export class SqliteIdentityStore implements IdentityStore {
     const write = (): WrittenSizes => this.#commit(changes, checkpoint);
     if (changes.erasure) {
       try {
-        commitErasure(this.#db, write);
+        await commitErasure(this.#db, write);
       } finally {
         // Rare, and it also rewrites the profiles that shared fragments with the person: start afresh,
         // also when the checkpoint after the commit fails.
