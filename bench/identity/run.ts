@@ -3,14 +3,16 @@
  * known ground truth, sent through Tessera's whole pipeline.
  *
  *   npm run bench:identity -- [--people 100000] [--events 1000000] [--clients 8]
- *                              [--probes 500] [--seed 1] [--cpu-prof] [--keep-data] [--skip-build]
+ *                              [--probes 500] [--seed 1] [--steady-rates 300,1000] [--steady-seconds 20]
+ *                              [--cpu-prof] [--keep-data] [--skip-build]
  *
  * Prints (1) events/s through the pipeline, from the first request until the
  * unify projection (identity graph and golden records) and the event store
  * have applied everything, beside the rate at which the same run's requests
  * were acknowledged (durable in the log: the ingest-only ceiling of this
  * stream); (2) ingest-to-profile latency of identify calls carrying a unique
- * trait, timed while the stream runs; (3) the accuracy of the identity graph
+ * trait, timed while the stream runs, then at sustained loads the stages can
+ * follow (--steady-rates, see steady.ts); (3) the accuracy of the identity graph
  * against the ground truth, read from the state database after a clean stop.
  *
  * Tessera runs from `dist/` (built first unless --skip-build) on a fresh data
@@ -32,6 +34,7 @@ import { batches as cutBatches, type Batch } from './messages.js';
 import { generatePopulation, Kind, sourceChannels, type Population, type SourceChannel } from './population.js';
 import { ProbeWatcher } from './probes.js';
 import { send, type SendResult } from './sender.js';
+import { measureSteady, type SteadyResult } from './steady.js';
 import { compare, groundTruth, referenceGraph, type Accuracy, type Truth } from './truth.js';
 
 const { values: flags } = parseArgs({
@@ -44,6 +47,9 @@ const { values: flags } = parseArgs({
     seed: { type: 'string', default: '1' },
     'cpu-prof': { type: 'boolean', default: false },
     'skip-build': { type: 'boolean', default: false },
+    /** Sustained loads (messages/s) at which ingest-to-profile latency is measured after the stream; "" for none. */
+    'steady-rates': { type: 'string', default: '300,1000' },
+    'steady-seconds': { type: 'string', default: '20' },
     /** Leaves Tessera's data dir in place (its path is printed), to look into. */
     'keep-data': { type: 'boolean', default: false },
   },
@@ -54,6 +60,11 @@ const clients = Number(flags.clients);
 const batchSize = Number(flags['batch-size']);
 const probeCount = Number(flags.probes);
 const seed = Number(flags.seed);
+const steadyRates = flags['steady-rates'] === '' ? [] : flags['steady-rates'].split(',').map(Number);
+const steadySeconds = Number(flags['steady-seconds']);
+if (!steadyRates.every((rate) => Number.isInteger(rate) && rate >= 100) || !(steadySeconds > 0)) {
+  throw new Error('--steady-rates takes whole numbers of messages per second, at least 100 each (e.g. 300,1000), and --steady-seconds a number above 0');
+}
 for (const [name, value] of Object.entries({ people, events: eventCount, clients, 'batch-size': batchSize, seed })) {
   if (!Number.isInteger(value) || value < (name === 'seed' ? 0 : 1)) throw new Error(`--${name} must be a positive integer`);
 }
@@ -202,14 +213,31 @@ async function runPipeline(tessera: TesseraServer, batches: readonly Batch[]): P
   return { send: sent, appliedAt, stalled, maxLag, latencies: probes.latencies, unseenProbes: probes.unseen, probePolls: probes.polls, cpuSeconds };
 }
 
-function report(prepared: Prepared, pipeline: Pipeline, graph: StoredGraph, accuracy: Accuracy): void {
+interface SteadyRun extends SteadyResult {
+  readonly rate: number;
+}
+
+async function runSteady(tessera: TesseraServer, population: Population): Promise<SteadyRun[]> {
+  const runs: SteadyRun[] = [];
+  for (const rate of steadyRates) {
+    phase(`ingest-to-profile latency at a sustained ${fmt(rate)} identify calls/s for ${steadySeconds} s (a /v1/batch every 10 ms), 20 probes/s`);
+    const writeKey = await tessera.createSource(`Live traffic at ${rate}/s`, 'web');
+    const result = await measureSteady({ url: tessera.url, adminToken: tessera.adminToken, writeKey, people: population.people, rate, seconds: steadySeconds, probesPerSecond: 20, seed });
+    console.log(`   ${fmt(result.sent)} messages sent; ${result.latencies.length} probes seen${result.unseen > 0 ? `, ${result.unseen} never` : ''}`);
+    runs.push({ rate, ...result });
+  }
+  return runs;
+}
+
+const pct = (sorted: Float64Array, p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
+
+function report(prepared: Prepared, pipeline: Pipeline, steady: readonly SteadyRun[], graph: StoredGraph, accuracy: Accuracy): void {
   const { send: sent } = pipeline;
   const events = sent.ackedEvents;
   const ingestS = (sent.finishedAt - sent.startedAt) / 1000;
   const stalled = Object.keys(pipeline.stalled);
   const doneAt = Math.max(...Object.values(pipeline.appliedAt));
   const pipelineS = (doneAt - sent.startedAt) / 1000;
-  const pct = (sorted: Float64Array, p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
   const latencies = Float64Array.from(pipeline.latencies).sort();
 
   phase(`results: ${fmt(events)} events from ${fmt(people)} people, ${clients} clients, ${batchSize} events per request`);
@@ -234,6 +262,16 @@ function report(prepared: Prepared, pipeline: Pipeline, graph: StoredGraph, accu
     `   - ${latencies.length} probes: p50 ${fmt(pct(latencies, 0.5))} ms, p90 ${fmt(pct(latencies, 0.9))} ms, p99 ${fmt(pct(latencies, 0.99))} ms,` +
       ` max ${fmt(latencies.at(-1) ?? NaN)} ms${pipeline.unseenProbes > 0 ? `; ${pipeline.unseenProbes} never seen` : ''} (${fmt(pipeline.probePolls)} lookups)`,
   );
+
+  for (const run of steady) {
+    const seen = Float64Array.from(run.latencies).sort();
+    const acks = Float64Array.from(run.acks).sort();
+    console.log(
+      `   - at a sustained ${fmt(run.rate)} messages/s, ${seen.length} probes: p50 ${fmt(pct(seen, 0.5))} ms, p99 ${fmt(pct(seen, 0.99))} ms,` +
+        ` max ${fmt(seen.at(-1) ?? NaN)} ms${run.unseen > 0 ? `; ${run.unseen} never seen` : ''}; acknowledgements p50 ${pct(acks, 0.5).toFixed(1)} ms, p99 ${pct(acks, 0.99).toFixed(1)} ms` +
+        ` (goal p99 within 100 ms: ${run.unseen === 0 && pct(seen, 0.99) <= 100 ? 'MET' : 'MISSED'})`,
+    );
+  }
 
   console.log('   (3) identity graph vs ground truth (goal: zero over- and zero under-merged)');
   console.log(`   - people ${fmt(accuracy.people)}, profiles holding their identifiers ${fmt(accuracy.profiles)} (live profiles in the store ${fmt(graph.liveProfiles)}, merged away ${fmt(graph.mergedProfiles)})`);
@@ -261,13 +299,14 @@ const tessera = await startTesseraServer({
 console.log(`   pid ${tessera.pid}, data dir ${tessera.dataDir}`);
 try {
   const pipeline = await runPipeline(tessera, prepared.batches);
+  const steady = await runSteady(tessera, prepared.population);
   phase('stopping Tessera, then reading its identity graph');
   await tessera.stop();
   // Something else on the machine deleting temp dirs would leave the server writing to unlinked files.
   if (!existsSync(join(tessera.dataDir, 'state.db'))) throw new Error(`${tessera.dataDir} was deleted while Tessera ran: this run's figures are not to be trusted`);
   const graph = readGraph(tessera.dataDir);
   const accuracy = compare(prepared.truth, graph.profileOf, people);
-  report(prepared, pipeline, graph, accuracy);
+  report(prepared, pipeline, steady, graph, accuracy);
   if (profileDir) {
     phase(`CPU profile of the server (${profileDir})`);
     for (const summary of await summarizeDir(profileDir, root)) printSummary(summary);
