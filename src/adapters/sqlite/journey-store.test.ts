@@ -1,8 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { InstanceRecord, OperationalStore, WebhookRequest } from '../../store/index.js';
+import { openSqlite } from './database.js';
+import { SqliteJourneyStore } from './journey-store.js';
+import { operationalMigrations } from './operational-migrations.js';
 import { openSqliteOperationalStore } from './operational-store.js';
 
 const dirs: string[] = [];
@@ -70,5 +73,29 @@ describe('SqliteJourneyStore', () => {
     expect((await journeys.dueWebhooks(500, 10)).map((w) => w.attempts)).toEqual([1]);
     await journeys.commit({ instances: [], history: [], sends: [], effects: [], settledWebhooks: [{ idempotencyKey: 'i1:call:0', outcome: { kind: 'failure', error: 'x', attempts: 1 } }] });
     expect(await journeys.dueWebhooks(Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+  });
+  it('commits a log batch that hands nothing to a performer without waiting for the disk, and one that does after it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tessera-journey-store-'));
+    dirs.push(dir);
+    const db = openSqlite(join(dir, 'state.db'), operationalMigrations);
+    const journeys = new SqliteJourneyStore(db);
+    const modes: string[] = [];
+    const pragma = db.pragma.bind(db);
+    vi.spyOn(db, 'pragma').mockImplementation((source, options) => {
+      if (source.startsWith('synchronous')) modes.push(source);
+      return pragma(source, options);
+    });
+    const checkpoint = (offset: number) => ({ consumer: 'journeys', partition: 0, offset });
+    const nothing = { instances: [], history: [], sends: [], effects: [] };
+    await journeys.commit({ ...nothing, instances: [waiting('i1', 'j1', 5)] }, checkpoint(1));
+    expect(modes).toEqual(['synchronous = NORMAL', 'synchronous = FULL']);
+    modes.length = 0;
+    const effect = { idempotencyKey: 'i1:call:0', instanceId: 'i1', kind: 'webhook', payload: call };
+    await journeys.commit({ ...nothing, effects: [effect] }, checkpoint(2));
+    await journeys.commit({ ...nothing, settledWebhooks: [{ idempotencyKey: 'i1:call:0', outcome: { kind: 'failure', error: 'x', attempts: 1 } }] }, checkpoint(3));
+    // A timer's batch moves no checkpoint: nothing would replay it.
+    await journeys.commit({ ...nothing, instances: [waiting('i1', 'j1', 9)] });
+    expect(modes).toEqual([]);
+    db.close();
   });
 });

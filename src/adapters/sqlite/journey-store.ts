@@ -13,7 +13,7 @@ import type {
   WebhookRequest,
 } from '../../store/index.js';
 import type Database from 'better-sqlite3';
-import type { SqliteDatabase } from './database.js';
+import { commitReplayable, type SqliteDatabase } from './database.js';
 
 interface JourneyRow {
   id: string;
@@ -298,7 +298,11 @@ export class SqliteJourneyStore implements JourneyStore {
   }
 
   async commit(changes: JourneyChanges, checkpoint?: Checkpoint): Promise<void> {
-    this.#commit(changes, checkpoint);
+    // A stage's batch that hands nothing to a performer (most are: no journey had anything to do) is one the
+    // log replays if the disk loses it; sends, effects and settled webhooks leave the store, so they wait for it.
+    const leavesTheStore = changes.sends.length > 0 || changes.effects.length > 0 || (changes.settledWebhooks?.length ?? 0) > 0;
+    if (checkpoint !== undefined && !leavesTheStore) commitReplayable(this.#db, () => this.#commit(changes, checkpoint));
+    else this.#commit(changes, checkpoint);
   }
 
   async dueWebhooks(now: number, limit: number): Promise<PendingWebhook[]> {
