@@ -42,6 +42,16 @@ export function commitReplayable<T>(db: SqliteDatabase, commit: () => T): T {
   }
 }
 
+/**
+ * For the owner of a file whose checkpoints run on a thread of their own
+ * (wal-checkpointer.ts): its connection checkpoints only once the WAL passes
+ * ~64 MB (16,384 pages), should that thread fall behind, which also lets the
+ * WAL start over from its beginning.
+ */
+export function leaveCheckpointsToThread(db: SqliteDatabase): void {
+  db.pragma('wal_autocheckpoint = 16384');
+}
+
 export interface TruncateWalOptions {
   /** How long to keep trying (default 30 s). */
   readonly deadlineMs?: number;

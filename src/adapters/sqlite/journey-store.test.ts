@@ -74,6 +74,7 @@ describe('SqliteJourneyStore', () => {
     await journeys.commit({ instances: [], history: [], sends: [], effects: [], settledWebhooks: [{ idempotencyKey: 'i1:call:0', outcome: { kind: 'failure', error: 'x', attempts: 1 } }] });
     expect(await journeys.dueWebhooks(Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
   });
+
   it('commits a log batch that hands nothing to a performer without waiting for the disk, and one that does after it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tessera-journey-store-'));
     dirs.push(dir);

@@ -4,7 +4,7 @@
  * each commit durable take no time from the event loop that serves requests.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openSqlite } from './database.js';
+import { leaveCheckpointsToThread, openSqlite } from './database.js';
 import { logMigrations } from './log-schema.js';
 
 export interface LogWriterData {
@@ -30,9 +30,7 @@ export type CommitReply = { readonly offsets: number[] } | { readonly error: Err
 
 const port = parentPort!;
 const db = openSqlite((workerData as LogWriterData).path, logMigrations);
-// The checkpointer thread copies the WAL into the database file; the writer checkpoints only if the WAL
-// grows past this many pages (~64 MB) regardless, which lets it start over from the beginning.
-db.pragma('wal_autocheckpoint = 16384');
+leaveCheckpointsToThread(db);
 const insertDedupe = db.prepare('INSERT OR IGNORE INTO dedupe (key, at) VALUES (?, ?)');
 const insertRecord = db.prepare('INSERT INTO log (partition_key, payload) VALUES (?, ?)');
 const prune = db.prepare('DELETE FROM dedupe WHERE at < ?');

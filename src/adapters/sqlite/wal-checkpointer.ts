@@ -24,7 +24,7 @@ const timer = setInterval(() => {
     db.pragma('wal_checkpoint(PASSIVE)');
   } catch {
     // Another connection holds the checkpoint (an erasure truncating the WAL): the next round copies
-    // what this one could not, and the writer's own checkpoint bounds the WAL meanwhile.
+    // what this one could not, and the owner's own checkpoint bounds the WAL meanwhile (leaveCheckpointsToThread).
   }
 }, everyMs);
 
