@@ -20,7 +20,7 @@ export interface CollectorOptions {
   /** Messages waiting for the log's fsync beyond which new requests get 429. */
   readonly maxInflightMessages: number;
   /** Told how many messages each tracking call brings, so that the stages after the log can yield to ingest. */
-  readonly load?: { note(messages: number): void };
+  readonly load?: { note(messages: number): void; settled(): void };
 }
 
 interface Sorted {
@@ -149,12 +149,12 @@ export class Collector {
     envelope: BatchEnvelope,
   ): Promise<TrackingResponse> {
     const { maxInflightMessages } = this.#options;
-    this.#options.load?.note(items.length);
     if (this.#inflight + items.length > maxInflightMessages && this.#inflight > 0) {
       throw new TesseraError('TESSERA_ERR_OVERLOADED', 'Tessera is writing as fast as the disk allows; retry shortly', {
         retryAfterSeconds: 1,
       });
     }
+    this.#options.load?.note(items.length);
     this.#inflight += items.length;
     try {
       const sorted = await this.#sort(receive, items, envelope);
@@ -173,6 +173,7 @@ export class Collector {
       };
     } finally {
       this.#inflight -= items.length;
+      this.#options.load?.settled();
     }
   }
 

@@ -1,49 +1,117 @@
 /**
- * Whether tracking calls are flowing right now, shared between threads: the
- * collector notes the messages it takes in, and the stages after the log ask
- * `busy()` to know whether to yield the CPU to ingest (see LogFollower). It
- * lives in a SharedArrayBuffer, so a stage in a worker thread sees what the
- * collector on the main thread noted.
+ * Whether the stages after the log should yield the thread to ingest right
+ * now: the collector notes each tracking call (its messages, and when it is
+ * answered), the stages note what their batches cost and ask `busy()` before
+ * each batch (see LogFollower). The verdict and the stages' cost live in a
+ * SharedArrayBuffer, so stages in a worker thread could share it.
+ *
+ * Ingest counts as busy, for a window after either of these held:
+ * - tracking calls crowd in: on average at least `maxCallsInProgress`
+ *   (default 2.5) were in progress over the last window. Clients then send
+ *   as fast as they are answered (a flood), and every stage batch slows them
+ *   down to the stages' pace, however cheap the stages' work is. (Measured
+ *   here: 8 clients in a flood keep 3-4 calls in progress while the stages
+ *   run, 5-6 while they rest; a steady 1,000 messages/s in 100 calls/s keeps
+ *   0.2-2.2, the more the longer the stages' batches make each call wait.)
+ * - keeping up with the messages coming in would take the stages more than
+ *   `maxStageShare` (default 0.75) of the thread: they could not keep up
+ *   without holding tracking calls back, so they had better catch up after.
+ *   (A record's cost is estimated from small batches at low rates, where it
+ *   is dearer: unify 0.2-0.7 ms a record at 300-1,000/s, so the bar is high.)
+ * Otherwise the stages keep up as messages come, and profiles stay fresh: a
+ * steady stream the thread has room for, a burst of a hundred once a second,
+ * or a trickle while the stages catch up after a flood.
  *
  * It measures real time (Date.now), not the Clock port's: it is about sharing
  * the CPU, which a test's manual clock does not slow down.
  */
 export class IngestLoad {
-  /** [0]: the time (ms) until which ingest counts as busy. */
-  readonly #busyUntil: BigInt64Array;
+  /** [0] the time (ms) until which ingest counts as busy; [1] what the stages take per message (ns). */
+  readonly #shared: BigInt64Array;
   readonly #windowMs: number;
-  readonly #busyMessages: number;
+  readonly #maxStageShare: number;
+  readonly #maxCallsInProgress: number;
+  /** Per stage, decayed sums of batch time (ms) and records; in the thread the stages run in. */
+  readonly #stages = new Map<string, { ms: number; records: number }>();
+  // The rest is the collecting thread's.
   #windowStart = 0;
-  #inWindow = 0;
+  #messagesInWindow = 0;
+  #messagesLastWindow = 0;
+  #calls = 0;
+  #callsChangedAt = 0;
+  /** Calls in progress summed over time (calls × ms) in this window. */
+  #callTime = 0;
+  #callsLastWindow = 0;
 
-  /**
-   * Ingest is busy for `windowMs` after a window of `windowMs` in which at
-   * least `busyMessages` messages came in (by default 100 in 250 ms, 400 a
-   * second). Pass the `buffer` of another instance to share its state.
-   */
-  constructor(options: { buffer?: SharedArrayBuffer; windowMs?: number; busyMessages?: number } = {}) {
-    this.#busyUntil = new BigInt64Array(options.buffer ?? new SharedArrayBuffer(BigInt64Array.BYTES_PER_ELEMENT));
-    this.#windowMs = options.windowMs ?? 250;
-    this.#busyMessages = options.busyMessages ?? 100;
+  constructor(options: { buffer?: SharedArrayBuffer; windowMs?: number; maxStageShare?: number; maxCallsInProgress?: number } = {}) {
+    this.#shared = new BigInt64Array(options.buffer ?? new SharedArrayBuffer(2 * BigInt64Array.BYTES_PER_ELEMENT));
+    this.#windowMs = options.windowMs ?? 1_000;
+    this.#maxStageShare = options.maxStageShare ?? 0.75;
+    this.#maxCallsInProgress = options.maxCallsInProgress ?? 2.5;
   }
 
   /** The shared memory, for an instance in another thread. */
   get buffer(): SharedArrayBuffer {
-    return this.#busyUntil.buffer as SharedArrayBuffer;
+    return this.#shared.buffer as SharedArrayBuffer;
   }
 
-  /** Notes that `messages` came in (called by the one thread that collects). */
+  /** Notes that a tracking call with `messages` came in (called by the one thread that collects); `settled` when answered. */
   note(messages: number): void {
     const now = Date.now();
+    this.#countCalls(now, +1);
     if (now - this.#windowStart >= this.#windowMs) {
+      // A window after a quiet spell says nothing of the one before.
+      const previous = now - this.#windowStart < 2 * this.#windowMs;
+      this.#messagesLastWindow = previous ? this.#messagesInWindow : 0;
+      this.#callsLastWindow = previous ? this.#callTime / (now - this.#windowStart) : 0;
       this.#windowStart = now;
-      this.#inWindow = 0;
+      this.#messagesInWindow = 0;
+      this.#callTime = 0;
     }
-    this.#inWindow += messages;
-    if (this.#inWindow >= this.#busyMessages) Atomics.store(this.#busyUntil, 0, BigInt(now + this.#windowMs));
+    this.#messagesInWindow += messages;
+    // What keeping up takes, at the pace of the last whole window or of this one so far.
+    const stageShare = (Math.max(this.#messagesInWindow, this.#messagesLastWindow) * this.stageMsPerMessage()) / this.#windowMs;
+    if (this.#callsLastWindow >= this.#maxCallsInProgress || stageShare > this.#maxStageShare) {
+      Atomics.store(this.#shared, 0, BigInt(now + this.#windowMs));
+    }
+  }
+
+  /** Notes that a tracking call `note`d before has been answered. */
+  settled(): void {
+    this.#countCalls(Date.now(), -1);
+  }
+
+  /**
+   * Notes that `stage` applied `records` in `ms` (called by the thread the
+   * stages run in, after each batch). Recent batches weigh most, and big
+   * batches more than small ones, whose fixed costs would overstate a record's.
+   */
+  batchApplied(stage: string, records: number, ms: number): void {
+    if (records === 0) return;
+    const sums = this.#stages.get(stage) ?? { ms: 0, records: 0 };
+    sums.ms = sums.ms * keptPerBatch + ms;
+    sums.records = sums.records * keptPerBatch + records;
+    this.#stages.set(stage, sums);
+    let msPerMessage = 0;
+    for (const s of this.#stages.values()) msPerMessage += s.ms / s.records;
+    Atomics.store(this.#shared, 1, BigInt(Math.round(msPerMessage * 1e6)));
+  }
+
+  /** What one message costs the stages together, in ms, as their recent batches tell. */
+  stageMsPerMessage(): number {
+    return Number(Atomics.load(this.#shared, 1)) / 1e6;
   }
 
   busy(): boolean {
-    return BigInt(Date.now()) < Atomics.load(this.#busyUntil, 0);
+    return BigInt(Date.now()) < Atomics.load(this.#shared, 0);
+  }
+
+  #countCalls(now: number, change: number): void {
+    this.#callTime += this.#calls * (now - Math.max(this.#callsChangedAt, this.#windowStart));
+    this.#callsChangedAt = now;
+    this.#calls += change;
   }
 }
+
+/** How much of its past a stage's cost estimate keeps at each batch: about the last ten batches count. */
+const keptPerBatch = 0.9;

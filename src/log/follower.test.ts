@@ -153,4 +153,20 @@ describe('LogFollower yielding to ingest', () => {
     await follower.stop();
     await log.close();
   });
+
+  it('tells the ingest signal what each batch cost, so ingest knows what keeping up takes', async () => {
+    const log = await logWith(25);
+    const noted: { stage: string; records: number; ms: number }[] = [];
+    const ingest = { busy: () => false, batchApplied: (stage: string, records: number, ms: number) => noted.push({ stage, records, ms }) };
+    const follower = new LogFollower(log, recorder(), silentLogger, { batchSize: 10, idleWaitMs: 50, ingest });
+    await follower.start();
+    expect(noted.map((n) => [n.stage, n.records])).toEqual([
+      ['recorder', 10],
+      ['recorder', 10],
+      ['recorder', 5],
+    ]);
+    expect(noted.every((n) => n.ms >= 0)).toBe(true);
+    await follower.stop();
+    await log.close();
+  });
 });

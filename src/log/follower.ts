@@ -23,8 +23,8 @@ export interface FollowerOptions {
   /** A stage this one comes after: it reads no further than that stage has applied. */
   readonly after?: LogFollower;
   /**
-   * Ingest comes first: while `ingest.busy()` says tracking calls are
-   * flowing, the stage rests between batches (until ingest quietens, but at
+   * Ingest comes first: while `ingest.busy()` says tracking calls need the
+   * thread, the stage rests between batches (until ingest quietens, but at
    * most `maxRestMs` after its last batch, so it never stalls) and reads up
    * to `busyBatchSize` records at a time. It falls behind during a burst and
    * catches up after it, and its commits are fewer and larger meanwhile.
@@ -32,7 +32,7 @@ export interface FollowerOptions {
    * it is stretched so that the stage's batches take at most `busyShare` of
    * the time while ingest is busy.
    */
-  readonly ingest?: { busy(): boolean };
+  readonly ingest?: IngestPacing;
   /**
    * Default 1,000: the stages share the event loop with ingest, so a busy
    * batch is also how long a tracking call may wait behind it. At ~50 µs a
@@ -46,6 +46,13 @@ export interface FollowerOptions {
    * the event loop during a burst, whatever a record costs them.
    */
   readonly busyShare?: number;
+}
+
+/** What a stage asks before each batch, and tells after it (see IngestLoad). */
+export interface IngestPacing {
+  busy(): boolean;
+  /** What keeping up costs: `stage` applied `records` in `ms`. */
+  batchApplied?(stage: string, records: number, ms: number): void;
 }
 
 /** How often a resting stage looks whether ingest has quietened. */
@@ -68,7 +75,7 @@ export class LogFollower {
   readonly #maxBackoffMs: number;
   readonly #positions: number[];
   readonly #after: LogFollower | undefined;
-  readonly #ingest: { busy(): boolean } | undefined;
+  readonly #ingest: IngestPacing | undefined;
   readonly #busyBatchSize: number;
   readonly #maxRestMs: number;
   readonly #busyShare: number;
@@ -182,6 +189,7 @@ export class LogFollower {
         const startedAt = performance.now();
         await this.#projection.apply(partition, records);
         appliedAt = performance.now();
+        this.#ingest?.batchApplied?.(this.name, records.length, appliedAt - startedAt);
         restMs = Math.max(this.#maxRestMs, ((appliedAt - startedAt) * (1 - this.#busyShare)) / this.#busyShare);
         this.#positions[partition] = last.offset;
         for (const wake of [...this.#progressWaiters]) wake();

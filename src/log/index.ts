@@ -3,5 +3,5 @@
  * fed by a LogFollower from its own checkpoint, so any of them can be rebuilt
  * by replaying the log.
  */
-export { LogFollower, type FollowerOptions, type Projection } from './follower.js';
+export { LogFollower, type FollowerOptions, type IngestPacing, type Projection } from './follower.js';
 export { OutboxRelay, type Outbox } from './outbox-relay.js';
