@@ -7,12 +7,13 @@
  *
  * Ingest counts as busy, for a window after either of these held:
  * - tracking calls crowd in: on average at least `maxCallsInProgress`
- *   (default 2.5) were in progress over the last window. Clients then send
+ *   (default 2) were in progress over the last window. Clients then send
  *   as fast as they are answered (a flood), and every stage batch slows them
  *   down to the stages' pace, however cheap the stages' work is. (Measured
  *   here: 8 clients in a flood keep 3-4 calls in progress while the stages
  *   run, 5-6 while they rest; a steady 1,000 messages/s in 100 calls/s keeps
- *   0.2-2.2, the more the longer the stages' batches make each call wait.)
+ *   0.1-2.2, mostly under 1.9, the more the longer the stages' batches make each
+ *   call wait; a second above the bar costs freshness a second, not more.)
  * - keeping up with the messages coming in would take the stages more than
  *   `maxStageShare` (default 0.75) of the thread: they could not keep up
  *   without holding tracking calls back, so they had better catch up after.
@@ -47,7 +48,7 @@ export class IngestLoad {
     this.#shared = new BigInt64Array(options.buffer ?? new SharedArrayBuffer(2 * BigInt64Array.BYTES_PER_ELEMENT));
     this.#windowMs = options.windowMs ?? 1_000;
     this.#maxStageShare = options.maxStageShare ?? 0.75;
-    this.#maxCallsInProgress = options.maxCallsInProgress ?? 2.5;
+    this.#maxCallsInProgress = options.maxCallsInProgress ?? 2;
   }
 
   /** The shared memory, for an instance in another thread. */
