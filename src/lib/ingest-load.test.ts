@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { IngestLoad } from './ingest-load.js';
+import { IngestLoad, restWhileBusy } from './ingest-load.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -87,5 +87,25 @@ describe('IngestLoad', () => {
     expect(stage.busy()).toBe(false);
     collector.note(100);
     expect(stage.busy()).toBe(true);
+  });
+});
+
+describe('restWhileBusy', () => {
+  it('returns once busy turns false, at the deadline at the latest, or at once when stopping', async () => {
+    let busy = true;
+    setTimeout(() => (busy = false), 60);
+    let started = performance.now();
+    await restWhileBusy(() => busy, performance.now() + 5_000, () => false);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(55);
+    expect(performance.now() - started).toBeLessThan(1_000);
+
+    started = performance.now();
+    await restWhileBusy(() => true, performance.now() + 80, () => false);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(75);
+    expect(performance.now() - started).toBeLessThan(1_000);
+
+    started = performance.now();
+    await restWhileBusy(() => true, performance.now() + 5_000, () => true);
+    expect(performance.now() - started).toBeLessThan(50);
   });
 });

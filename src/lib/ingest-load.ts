@@ -116,3 +116,13 @@ export class IngestLoad {
 
 /** How much of its past a stage's cost estimate keeps at each batch: about the last ten batches count. */
 const keptPerBatch = 0.9;
+
+/** How often a resting stage looks whether ingest has quietened. */
+const restStepMs = 25;
+
+/** Waits while `busy()` says so, until `until` (performance.now()) at most, or until `stopping()`. */
+export async function restWhileBusy(busy: () => boolean, until: number, stopping: () => boolean): Promise<void> {
+  for (let now = performance.now(); now < until && !stopping() && busy(); now = performance.now()) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(restStepMs, until - now)));
+  }
+}

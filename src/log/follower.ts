@@ -1,3 +1,4 @@
+import { restWhileBusy } from '../lib/ingest-load.js';
 import type { Logger } from '../lib/logger.js';
 import type { EventLog, LogRecord } from '../store/index.js';
 
@@ -54,9 +55,6 @@ export interface IngestPacing {
   /** What keeping up costs: `stage` applied `records` in `ms`. */
   batchApplied?(stage: string, records: number, ms: number): void;
 }
-
-/** How often a resting stage looks whether ingest has quietened. */
-const restStepMs = 25;
 
 /** Resolves after the event loop has served pending I/O. */
 const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -172,7 +170,8 @@ export class LogFollower {
     let restMs = this.#maxRestMs;
     while (!this.#stopping) {
       try {
-        if (this.#ingest?.busy()) await this.#rest(appliedAt + restMs);
+        const ingest = this.#ingest;
+        if (ingest?.busy()) await restWhileBusy(() => ingest.busy(), appliedAt + restMs, () => this.#stopping);
         const position = this.#positions[partition] ?? 0;
         const ceiling = this.#after?.position(partition);
         if (ceiling !== undefined && ceiling <= position) {
@@ -209,10 +208,4 @@ export class LogFollower {
     }
   }
 
-  /** Waits while ingest is busy, until `until` (performance.now()) at most. */
-  async #rest(until: number): Promise<void> {
-    for (let now = performance.now(); now < until && !this.#stopping && this.#ingest?.busy(); now = performance.now()) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(restStepMs, until - now)));
-    }
-  }
 }

@@ -120,7 +120,7 @@ export function buildPipeline(parts: PipelineParts) {
   };
   const mirrorStage =
     parts.mirror &&
-    new ProfileMirrorStage({ changes: state.profileChanges, mirror: parts.mirror, identity: state.identity, segments: state.segments, catalog, facts, clock, logger });
+    new ProfileMirrorStage({ changes: state.profileChanges, mirror: parts.mirror, identity: state.identity, segments: state.segments, catalog, facts, clock, logger, ...pacing });
   const queries =
     parts.mirror && mirrorStage && new SegmentQueries({ mirror: parts.mirror, mirrorStage, stage: segmentStage, catalog, backfill, clock });
   const segments = new SegmentService({
