@@ -95,17 +95,17 @@ describe('restWhileBusy', () => {
     let busy = true;
     setTimeout(() => (busy = false), 60);
     let started = performance.now();
-    await restWhileBusy(() => busy, performance.now() + 5_000, () => false);
+    await restWhileBusy({ busy: () => busy }, performance.now() + 5_000, () => false);
     expect(performance.now() - started).toBeGreaterThanOrEqual(55);
     expect(performance.now() - started).toBeLessThan(1_000);
 
     started = performance.now();
-    await restWhileBusy(() => true, performance.now() + 80, () => false);
+    await restWhileBusy({ busy: () => true }, performance.now() + 80, () => false);
     expect(performance.now() - started).toBeGreaterThanOrEqual(75);
     expect(performance.now() - started).toBeLessThan(1_000);
 
     started = performance.now();
-    await restWhileBusy(() => true, performance.now() + 5_000, () => true);
+    await restWhileBusy({ busy: () => true }, performance.now() + 5_000, () => true);
     expect(performance.now() - started).toBeLessThan(50);
   });
 });

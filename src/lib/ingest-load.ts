@@ -120,9 +120,9 @@ const keptPerBatch = 0.9;
 /** How often a resting stage looks whether ingest has quietened. */
 const restStepMs = 25;
 
-/** Waits while `busy()` says so, until `until` (performance.now()) at most, or until `stopping()`. */
-export async function restWhileBusy(busy: () => boolean, until: number, stopping: () => boolean): Promise<void> {
-  for (let now = performance.now(); now < until && !stopping() && busy(); now = performance.now()) {
+/** Waits while `ingest` (if any) says it is busy, until `until` (performance.now()) at most, or until `stopping()`. */
+export async function restWhileBusy(ingest: { busy(): boolean } | undefined, until: number, stopping: () => boolean): Promise<void> {
+  for (let now = performance.now(); ingest !== undefined && now < until && !stopping() && ingest.busy(); now = performance.now()) {
     await new Promise((resolve) => setTimeout(resolve, Math.min(restStepMs, until - now)));
   }
 }

@@ -170,8 +170,7 @@ export class LogFollower {
     let restMs = this.#maxRestMs;
     while (!this.#stopping) {
       try {
-        const ingest = this.#ingest;
-        if (ingest?.busy()) await restWhileBusy(() => ingest.busy(), appliedAt + restMs, () => this.#stopping);
+        await restWhileBusy(this.#ingest, appliedAt + restMs, () => this.#stopping);
         const position = this.#positions[partition] ?? 0;
         const ceiling = this.#after?.position(partition);
         if (ceiling !== undefined && ceiling <= position) {
@@ -207,5 +206,4 @@ export class LogFollower {
       }
     }
   }
-
 }

@@ -143,8 +143,7 @@ export class ProfileMirrorStage {
           await this.#o.mirror.setBuiltFor(key);
           this.#builtFor = key;
         }
-        const ingest = this.#o.ingest;
-        if (ingest?.busy()) await restWhileBusy(() => ingest.busy(), performance.now() + maxRestMs, () => this.#stopping);
+        await restWhileBusy(this.#o.ingest, performance.now() + maxRestMs, () => this.#stopping);
         const changes = await this.#o.changes.next(this.#whole ? this.#batchSize : this.#rebuildBatchSize);
         if (changes.length === 0) await sleep(this.#idleWaitMs);
         else await this.#apply(changes);
