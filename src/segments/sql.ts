@@ -23,8 +23,6 @@ export interface CompiledSql {
   readonly params: Record<string, string | number | boolean>;
 }
 
-const numberTypes = "('BIGINT', 'UBIGINT', 'DOUBLE', 'HUGEINT', 'INTEGER')";
-
 class Params {
   readonly values: Record<string, string | number | boolean> = {};
   readonly at: number;
@@ -74,29 +72,41 @@ const isoDateSql = `'${isoDatePattern}'`;
 /** A JSON path for a dotted name: every segment quoted, so any key works. */
 const jsonPath = (dotted: string): string => `$${dotted.split('.').map((key) => `."${key.replaceAll('"', '\\"')}"`).join('')}`;
 
-const kindTest = (value: Scalar): string =>
-  typeof value === 'string' ? "= 'VARCHAR'" : typeof value === 'number' ? `IN ${numberTypes}` : "= 'BOOLEAN'";
+const kindTest = (value: string | boolean): string => (typeof value === 'string' ? "= 'VARCHAR'" : "= 'BOOLEAN'");
 
-/** The JSON value `j` as a SQL value of the scalar's type. */
-const typed = (j: string, value: Scalar): string =>
-  typeof value === 'string' ? `(${j} ->> '$')` : typeof value === 'number' ? `TRY_CAST(${j} AS DOUBLE)` : `TRY_CAST(${j} AS BOOLEAN)`;
+/**
+ * A test of the JSON value `j` read as the scalar's type (false or NULL when
+ * it holds another type). A JSON number is the only JSON text a cast to
+ * DOUBLE accepts (strings are quoted; true, false and null are words), so
+ * numbers need no json_type, which would parse the value a second time.
+ */
+function asScalarOf(j: string, value: Scalar, test: (typed: string) => string): string {
+  if (typeof value === 'number') return test(`TRY_CAST(CAST(${j} AS VARCHAR) AS DOUBLE)`);
+  return `(json_type(${j}) ${kindTest(value)} AND ${test(typeof value === 'string' ? `(${j} ->> '$')` : `TRY_CAST(${j} AS BOOLEAN)`)})`;
+}
 
 function sameScalar(j: string, value: Scalar, params: Params): string {
-  return `(json_type(${j}) ${kindTest(value)} AND ${typed(j, value)} = ${params.add(value)})`;
+  return asScalarOf(j, value, (typed) => `${typed} = ${params.add(value)}`);
 }
 
 function ordered(j: string, value: Scalar, op: string, params: Params): string {
-  return `(json_type(${j}) ${kindTest(value)} AND ${typed(j, value)} ${op} ${params.add(value)})`;
+  return asScalarOf(j, value, (typed) => `${typed} ${op} ${params.add(value)}`);
 }
 
 /**
- * The meaning of testValue, for a JSON expression `j` (SQL NULL when missing).
- * A test reads the value several times (its JSON type, then the value); it is
- * bound once in a one-row subquery, so the document it comes from (traits,
- * event properties) is parsed once rather than for each reading.
+ * The meaning of testValue, for a JSON expression `j` (SQL NULL when missing)
+ * drawn from a document (event properties). A test that reads the value once
+ * reads it in place. One that reads it several times (its JSON type, then the
+ * value) binds it once in a one-row subquery, so the document is parsed once
+ * rather than for each reading; DuckDB joins such a subquery back on the
+ * document, which costs more than one parse.
  */
 function valueTest(j: string, test: ValueTest, params: Params, timeZone: string): string {
-  return `(SELECT ${testOn('tv.v', test, params, timeZone)} FROM (SELECT ${j} AS v) tv)`;
+  const bound = 'tv.v';
+  const sql = testOn(bound, test, params, timeZone);
+  // The bound name is ours and appears in no literal or parameter name, so it can be put back in place.
+  if (sql.split(bound).length === 2) return sql.replace(bound, j);
+  return `(SELECT ${sql} FROM (SELECT ${j} AS v) tv)`;
 }
 
 function testOn(j: string, test: ValueTest, params: Params, timeZone: string): string {
@@ -125,6 +135,8 @@ function testOn(j: string, test: ValueTest, params: Params, timeZone: string): s
     case 'exists':
       return present;
     case 'between':
+      // Bounds of one type read the value once.
+      if (typeof test.low === typeof test.high) return asScalarOf(j, test.low, (typed) => `${typed} BETWEEN ${params.add(test.low)} AND ${params.add(test.high)}`);
       return `(${ordered(j, test.low, '>=', params)} AND ${ordered(j, test.high, '<=', params)})`;
     case 'within_last': {
       const at = `epoch_ms(TRY_CAST(${text} AS TIMESTAMPTZ))`;
@@ -152,6 +164,33 @@ interface Compilation {
    * earliest moment after now it can (ms, NULL when never), as SQL.
    */
   readonly due?: string[];
+  /** The JSON paths of the traits the condition tests, in the order of `p.trait_values` (see factsRelation). */
+  readonly traitPaths: string[];
+}
+
+/**
+ * A trait's JSON value, read once per profile with every other trait the
+ * condition tests: a test reads its value several times (its JSON type, then
+ * the value), and reading it from the traits document each time, or binding
+ * it in a correlated subquery (which DuckDB joins back on the whole document),
+ * took up to twice as long as a hand-written query.
+ */
+function traitValue(trait: string, c: Compilation): string {
+  const path = jsonPath(trait);
+  let index = c.traitPaths.indexOf(path);
+  if (index < 0) index = c.traitPaths.push(path) - 1;
+  return `p.trait_values[${index + 1}]`;
+}
+
+/** What the query reads as `p`: the facts, with `trait_values` when it tests traits (see traitValue). */
+function factsRelation(c: Compilation, relations: SqlRelations): { ctes: string[]; from: string } {
+  if (c.traitPaths.length === 0) return { ctes: [], from: relations.facts };
+  const paths = c.traitPaths.map((path) => c.params.add(path)).join(', ');
+  // Materialized: left to itself, DuckDB inlines the projection into every test that reads a value, parsing the traits each time.
+  return {
+    ctes: [`trait_facts AS MATERIALIZED (SELECT f.* EXCLUDE (traits), json_extract(f.traits, [${paths}]) AS trait_values FROM ${relations.facts} f)`],
+    from: 'trait_facts',
+  };
 }
 
 function windowSql(alias: string, window: Span | undefined, c: Compilation): string {
@@ -170,20 +209,24 @@ function windowChangeSql(alias: string, window: Span, c: Compilation): string {
   return `min(CASE WHEN ${alias}.timestamp > ${c.params.nowTimestamp} THEN ${at} ELSE ${at} + ${c.params.add(spanToMs(window))} END)`;
 }
 
-/** When time alone may change a trait test (see SegmentSet.nextChange): its relative date passing an edge, or local midnight for birthdays. */
-function traitDueSql(j: string, test: ValueTest, c: Compilation, timeZone: string): string | undefined {
+/**
+ * When time alone may change a trait test (see SegmentSet.nextChange): its
+ * relative date passing an edge, or local midnight for birthdays. `v` is the
+ * trait's JSON value, already read out of the traits (see traitValue).
+ */
+function traitDueSql(v: string, test: ValueTest, c: Compilation, timeZone: string): string | undefined {
   const { params } = c;
   if (test.op !== 'within_last' && test.op !== 'birthday_in') return undefined;
-  const isDate = `(json_type(tv.v) = 'VARCHAR' AND regexp_full_match(tv.v ->> '$', ${isoDateSql}))`;
+  const isDate = `(json_type(${v}) = 'VARCHAR' AND regexp_full_match(${v} ->> '$', ${isoDateSql}))`;
   if (test.op === 'within_last') {
-    const at = `epoch_ms(TRY_CAST(tv.v ->> '$' AS TIMESTAMPTZ))`;
+    const at = `epoch_ms(TRY_CAST(${v} ->> '$' AS TIMESTAMPTZ))`;
     const end = `${at} + ${params.add(spanToMs(test.span))}`;
-    return `(SELECT CASE WHEN ${isDate} THEN least(CASE WHEN ${at} > ${params.now} THEN ${at} END, CASE WHEN ${end} > ${params.now} THEN ${end} END) END FROM (SELECT ${j} AS v) tv)`;
+    return `CASE WHEN ${isDate} THEN least(CASE WHEN ${at} > ${params.now} THEN ${at} END, CASE WHEN ${end} > ${params.now} THEN ${end} END) END`;
   }
   // Birthdays: the next local midnight; an hour early at most, which DST gaps at midnight may need: a timer firing early only looks again.
-  const local = `timezone(tv.z, make_timestamptz(CAST(${params.now} * 1000 AS BIGINT)))`;
-  const midnight = `epoch_ms(timezone(tv.z, date_trunc('day', ${local}) + INTERVAL 1 DAY))`;
-  return `(SELECT CASE WHEN ${isDate} THEN greatest(${params.now} + 1, ${midnight} - 3600000) END FROM (SELECT ${j} AS v, ${timeZone} AS z) tv)`;
+  const local = `timezone(${timeZone}, make_timestamptz(CAST(${params.now} * 1000 AS BIGINT)))`;
+  const midnight = `epoch_ms(timezone(${timeZone}, date_trunc('day', ${local}) + INTERVAL 1 DAY))`;
+  return `CASE WHEN ${isDate} THEN greatest(${params.now} + 1, ${midnight} - 3600000) END`;
 }
 
 /** Only birthday tests need the profile's time zone; other matches skip the join that brings it. */
@@ -205,10 +248,10 @@ function conditionSql(node: Condition, c: Compilation, relations: SqlRelations):
     case 'not':
       return `(NOT ${conditionSql(node.condition, c, relations)})`;
     case 'trait': {
-      const j = `json_extract(p.traits, ${c.params.add(jsonPath(node.trait))})`;
-      const due = c.due && traitDueSql(j, node.test, c, 'p.time_zone');
+      const v = traitValue(node.trait, c);
+      const due = c.due && traitDueSql(v, node.test, c, 'p.time_zone');
       if (due !== undefined) c.due?.push(due);
-      return atom(valueTest(j, node.test, c.params, 'p.time_zone'));
+      return atom(testOn(v, node.test, c.params, 'p.time_zone'));
     }
     case 'event': {
       const name = `c${c.ctes.length}`;
@@ -268,14 +311,15 @@ function conditionSql(node: Condition, c: Compilation, relations: SqlRelations):
 }
 
 const defaultRelations: SqlRelations = { facts: 'profile_facts', events: 'profile_events' };
-const withCtes = (c: Compilation): string => (c.ctes.length > 0 ? `WITH ${c.ctes.join(',\n')}\n` : '');
+const withCtes = (ctes: readonly string[]): string => (ctes.length > 0 ? `WITH ${ctes.join(',\n')}\n` : '');
 
 /** SQL selecting the profile ids that meet `condition` at `now` (ms since the epoch). */
 export function compileToSql(condition: Condition, now: number, relations: SqlRelations = defaultRelations): CompiledSql {
   const params = new Params(now);
-  const c: Compilation = { params, ctes: [], joins: [] };
+  const c: Compilation = { params, ctes: [], joins: [], traitPaths: [] };
   const where = conditionSql(condition, c, relations);
-  const sql = `${withCtes(c)}SELECT p.profile_id FROM ${relations.facts} p ${c.joins.join(' ')} WHERE ${where}`;
+  const facts = factsRelation(c, relations);
+  const sql = `${withCtes([...facts.ctes, ...c.ctes])}SELECT p.profile_id FROM ${facts.from} p ${c.joins.join(' ')} WHERE ${where}`;
   return { sql, params: params.values };
 }
 
@@ -289,13 +333,14 @@ export function compileToSql(condition: Condition, now: number, relations: SqlRe
  */
 export function compileMembershipChanges(condition: Condition, now: number, name: string, relations: SqlRelations = defaultRelations): CompiledSql {
   const params = new Params(now);
-  const c: Compilation = { params, ctes: [], joins: [], due: [] };
+  const c: Compilation = { params, ctes: [], joins: [], due: [], traitPaths: [] };
   const member = conditionSql(condition, c, relations);
   const due = c.due === undefined || c.due.length === 0 ? 'NULL' : `least(${c.due.join(', ')})`;
   const was = `list_contains(p.segments, ${params.add(name)})`;
-  const sql = `${withCtes(c)}SELECT * FROM (
+  const facts = factsRelation(c, relations);
+  const sql = `${withCtes([...facts.ctes, ...c.ctes])}SELECT * FROM (
       SELECT p.profile_id, ${member} AS member, ${was} AS was, CAST(${due} AS BIGINT) AS due
-      FROM ${relations.facts} p ${c.joins.join(' ')}
+      FROM ${facts.from} p ${c.joins.join(' ')}
     ) WHERE member <> was OR due IS NOT NULL`;
   return { sql, params: params.values };
 }

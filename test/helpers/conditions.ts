@@ -19,8 +19,11 @@ const leapBirthday = fc.constantFrom('1992-02-29', '2000-02-29', '1990-03-29', '
 const stringValue = fc.constantFrom('pro', 'free', 'Pro', 'pro plus', '', 'p', 'ab', 'b');
 // `+ 0` turns -0 into 0: JSON, the form definitions travel in, has no negative zero.
 const scalar: fc.Arbitrary<Scalar> = fc.oneof(stringValue, fc.integer({ min: -5, max: 120 }), fc.double({ min: -10, max: 10, noNaN: true, noDefaultInfinity: true }).map((n) => n + 0), fc.boolean());
+// Text that reads as a number is still text: a numeric test must not match it.
+const numericText = fc.constantFrom('30', '7', '-2.5', '1e1', '0');
 const anyValue: fc.Arbitrary<unknown> = fc.oneof(
   scalar,
+  numericText,
   fc.constant(null),
   fc.array(fc.oneof(stringValue, fc.integer({ min: 0, max: 5 })), { maxLength: 4 }),
   isoAround,
