@@ -15,28 +15,42 @@ export function eventNameOf(message: CollectedMessage): string | undefined {
 const keepFor = (window: Span | undefined, exact: boolean): KeepRule =>
   window !== undefined ? { kind: 'entries', horizonMs: spanToMs(window) } : exact ? { kind: 'entries', horizonMs: null } : { kind: 'summary', countValues: false };
 
-/** Ids already derived, by match (condition trees are immutable): evaluation asks for them on every read. */
-const derivedIds = new WeakMap<EventMatch, Map<string, string>>();
+/** Ids already derived, by match and a second key: condition trees are immutable, and evaluation asks for ids on every read. */
+type IdCache<K> = WeakMap<EventMatch, Map<K, string>>;
 
-/** One id per (match, keep): conditions that ask the same question share one aggregate. */
-export function aggregateIdOf(match: EventMatch, keep: KeepRule): string {
-  const keepKey = keep.kind === 'entries' ? `e${keep.horizonMs}` : `s${keep.countValues}`;
-  let byKeep = derivedIds.get(match);
-  if (byKeep === undefined) {
-    byKeep = new Map();
-    derivedIds.set(match, byKeep);
+function cachedId<K>(cache: IdCache<K>, match: EventMatch, key: K, derive: () => string): string {
+  let byKey = cache.get(match);
+  if (byKey === undefined) {
+    byKey = new Map();
+    cache.set(match, byKey);
   }
-  let id = byKeep.get(keepKey);
+  let id = byKey.get(key);
   if (id === undefined) {
-    const canonical = JSON.stringify({ event: match.event, where: match.where, keep });
-    id = `agg_${createHash('sha256').update(canonical).digest('base64url').slice(0, 16)}`;
-    byKeep.set(keepKey, id);
+    id = derive();
+    byKey.set(key, id);
   }
   return id;
 }
 
+const idsByKeep: IdCache<string> = new WeakMap();
+
+/** One id per (match, keep): conditions that ask the same question share one aggregate. */
+export function aggregateIdOf(match: EventMatch, keep: KeepRule): string {
+  const keepKey = keep.kind === 'entries' ? `e${keep.horizonMs}` : `s${keep.countValues}`;
+  return cachedId(idsByKeep, match, keepKey, () => {
+    const canonical = JSON.stringify({ event: match.event, where: match.where, keep });
+    return `agg_${createHash('sha256').update(canonical).digest('base64url').slice(0, 16)}`;
+  });
+}
+
 /** The aggregate an event condition reads: every match within its window, or a count over all time. */
 export const countAggregate = (match: EventMatch, window: Span | undefined) => ({ match, keep: keepFor(window, false) });
+
+/** By the window object itself (part of the condition too), skipping the keep rule and its key. */
+const countIdsByWindow: IdCache<Span | undefined> = new WeakMap();
+const countAggregateIdOf = (match: EventMatch, window: Span | undefined): string =>
+  cachedId(countIdsByWindow, match, window, () => aggregateIdOf(match, countAggregate(match, window).keep));
+
 /** A sequence needs the exact times of both sides. */
 export const sequenceAggregate = (match: EventMatch, window: Span | undefined) => ({ match, keep: keepFor(window, true) });
 
@@ -83,8 +97,7 @@ export function aggregateHistory(aggregates: Readonly<Record<string, AggregateAc
   const read = (match: EventMatch, keep: KeepRule): AggregateAccumulator | undefined => aggregates[aggregateIdOf(match, keep)];
   return {
     count(match, window, now) {
-      const { keep } = countAggregate(match, window);
-      const accumulator = read(match, keep);
+      const accumulator = aggregates[countAggregateIdOf(match, window)];
       if (accumulator === undefined) return 0;
       if (accumulator.kind === 'summary') return accumulator.count;
       return observationsIn(accumulator, now, window === undefined ? null : spanToMs(window)).length;
@@ -104,8 +117,8 @@ export function aggregateHistory(aggregates: Readonly<Record<string, AggregateAc
       return false;
     },
     nextWindowChange(match, window, now) {
-      const accumulator = read(match, countAggregate(match, window).keep);
-      return nextChangeOf(observationsIn(accumulator, now, null).map((o) => o.t), spanToMs(window), now);
+      const accumulator = aggregates[countAggregateIdOf(match, window)];
+      return nextChangeOf(observationsIn(accumulator, now, null), spanToMs(window), now);
     },
   };
 }

@@ -173,7 +173,7 @@ export function compileTrait(record: Pick<ComputedTraitRecord, 'id' | 'name' | '
 /** When a windowed aggregate trait can change by time alone: the next observation to enter or leave the window. */
 export function nextTraitChange(trait: CompiledTrait, aggregates: Readonly<Record<string, AggregateAccumulator>>, now: number): number | null {
   if (trait.aggregate === undefined || trait.windowMs === null) return null;
-  return nextChangeOf(observationsIn(aggregates[trait.aggregate.id], now, null).map((o) => o.t), trait.windowMs, now);
+  return nextChangeOf(observationsIn(aggregates[trait.aggregate.id], now, null), trait.windowMs, now);
 }
 
 /**

@@ -30,7 +30,7 @@ export function eventList(events: readonly EventFact[]): EventHistory {
     },
     nextWindowChange(match, window, now) {
       return nextChangeOf(
-        events.filter((e) => matchesEvent(e.event, e.properties, match)).map((e) => e.timestamp),
+        events.filter((e) => matchesEvent(e.event, e.properties, match)).map((e) => ({ t: e.timestamp })),
         spanToMs(window),
         now,
       );
@@ -38,11 +38,13 @@ export function eventList(events: readonly EventFact[]): EventHistory {
   };
 }
 
-/** For events at `times` and a window of `windowMs`: the first moment after now one enters (t) or leaves (t + window). */
-export function nextChangeOf(times: Iterable<number>, windowMs: number, now: number): number | null {
+/** For events at times `t` and a window of `windowMs`: the first moment after now one enters (t) or leaves (t + window). */
+export function nextChangeOf(events: readonly { readonly t: number }[], windowMs: number, now: number): number | null {
   let next: number | null = null;
-  for (const t of times) {
-    for (const moment of [t, t + windowMs]) if (moment > now && (next === null || moment < next)) next = moment;
+  for (const { t } of events) {
+    if (t > now && (next === null || t < next)) next = t;
+    const leaves = t + windowMs;
+    if (leaves > now && (next === null || leaves < next)) next = leaves;
   }
   return next;
 }

@@ -10,7 +10,7 @@ export interface ProfileMirrorStageOptions {
   readonly changes: ProfileChangeFeed;
   readonly mirror: ProfileMirror;
   readonly identity: IdentityStore;
-  readonly segments: Pick<SegmentStore, 'membershipsOf'>;
+  readonly segments: Pick<SegmentStore, 'segmentIdsOf'>;
   readonly catalog: SegmentCatalog;
   readonly facts: FactsContext;
   readonly clock: Clock;
@@ -188,10 +188,10 @@ export class ProfileMirrorStage {
       live.set(survivor.id, survivor);
       structural.add(survivor.id);
     }
-    const memberships = await this.#o.segments.membershipsOf([...live.keys()]);
+    const memberships = await this.#o.segments.segmentIdsOf([...live.keys()]);
     const upserts: MirroredProfile[] = [];
     for (const [profileId, profile] of live) {
-      const names = new Set((memberships.get(profileId) ?? []).map((m) => catalog.segment(m.segmentId)?.name).filter((n): n is string => n !== undefined));
+      const names = new Set((memberships.get(profileId) ?? []).map((id) => catalog.segment(id)?.name).filter((n): n is string => n !== undefined));
       const facts = factsOf(profile, names, this.#o.facts, now);
       upserts.push({
         profileId,

@@ -1,7 +1,7 @@
 import { internalContextOf, type Channel, type CollectedMessage, type Condition, type EventMatch, type Span } from '../contracts/index.js';
 import type { AggregateDefinition, ProfileRules } from '../profiles/index.js';
 import { aggregateIdOf, aggregatesOfCondition, countAggregate, eventNameOf } from './aggregate-history.js';
-import { evaluate } from './evaluate.js';
+import { predicateOf, type Predicate } from './evaluate.js';
 import type { ProfileFacts } from './facts.js';
 import { localDay, parseIsoDate, spanToMs, valueAt } from './values.js';
 
@@ -100,6 +100,7 @@ export interface LiveSegment {
   readonly id: string;
   readonly name: string;
   readonly condition: Condition;
+  readonly predicate: Predicate;
   readonly dependencies: Dependencies;
 }
 
@@ -167,7 +168,7 @@ export class SegmentSet {
   readonly #timedLeaves: readonly TimedLeaf[];
 
   constructor(segments: readonly { id: string; name: string; condition: Condition }[], computed: ComputedTraitInfo = noComputedTraits) {
-    const live = segments.map((s) => ({ ...s, dependencies: dependenciesOf(s.condition, computed) }));
+    const live = segments.map((s) => ({ ...s, predicate: predicateOf(s.condition), dependencies: dependenciesOf(s.condition, computed) }));
     const byName = new Map(live.map((s) => [s.name, s]));
     const ordered: LiveSegment[] = [];
     const state = new Map<string, 'visiting' | 'done'>();
@@ -245,9 +246,10 @@ export class SegmentSet {
    */
   evaluate(facts: ProfileFacts, names: ReadonlySet<string>, now: number): Set<string> {
     const members = new Set(facts.segments);
+    const seen = { ...facts, segments: members };
     for (const segment of this.ordered) {
       if (!names.has(segment.name)) continue;
-      const isMember = evaluate(segment.condition, { ...facts, segments: members }, now);
+      const isMember = segment.predicate(seen, now);
       if (isMember) members.add(segment.name);
       else members.delete(segment.name);
     }

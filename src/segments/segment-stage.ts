@@ -222,18 +222,18 @@ export class SegmentStage implements Projection {
         for (const mergedId of ids) watched.add(mergedId);
       }
     }
-    const memberships = await this.#o.segments.membershipsOf([...work.keys(), ...[...merged.values()].flat()]);
+    const memberships = await this.#o.segments.segmentIdsOf([...work.keys(), ...[...merged.values()].flat()]);
     const byId = new Map(set.ordered.map((s) => [s.id, s]));
 
     for (const [profileId, names] of work) {
       // Memberships of profiles merged away follow the survivor, which is evaluated now: they end quietly.
       for (const mergedId of merged.get(profileId) ?? []) {
-        for (const m of memberships.get(mergedId) ?? []) changes.exited.push({ segmentId: m.segmentId, profileId: mergedId });
+        for (const segmentId of memberships.get(mergedId) ?? []) changes.exited.push({ segmentId, profileId: mergedId });
         changes.timers.push({ profileId: mergedId, dueAt: null });
       }
       const profile = await ws.liveProfile(profileId);
-      const current = new Map((memberships.get(profileId) ?? []).map((m) => [m.segmentId, m]));
-      const currentNames = new Set([...current.keys()].map((id) => byId.get(id)?.name).filter((n): n is string => n !== undefined));
+      const current = new Set(memberships.get(profileId));
+      const currentNames = new Set([...current].map((id) => byId.get(id)?.name).filter((n): n is string => n !== undefined));
       const facts = factsOf(profile, currentNames, this.#o.facts, now);
       const after = names.size === 0 ? currentNames : set.evaluate(facts, names, now);
       const diff: MembershipDiff = { entered: [], exited: [] };

@@ -139,6 +139,10 @@ describe.each(operationalStoreAdapters)('OperationalStore contract: $name', (ada
         { segmentId: 'b', profileId: 'p1198', since: 1198 },
       ]);
       expect([...found.values()].reduce((n, list) => n + list.length, 0)).toBe(entered.length - 1);
+      // The segment ids alone: the same memberships, by the same profiles.
+      const segmentIds = await store.segments.segmentIdsOf([...found.keys()]);
+      expect([...segmentIds.keys()]).toEqual([...found.keys()]);
+      for (const [profileId, list] of found) expect(segmentIds.get(profileId)?.sort()).toEqual(list.map((m) => m.segmentId).sort());
       await store.close();
     });
   });

@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type { CollectedMessage, Condition } from '../../contracts/index.js';
 import type {
   Checkpoint,
@@ -9,7 +10,6 @@ import type {
   SegmentStatus,
   SegmentStore,
 } from '../../store/index.js';
-import { chunks, placeholders } from './chunks.js';
 import { commitReplayable, type SqliteDatabase } from './database.js';
 import { ChangedProfiles, ProfileChangeRecorder } from './profile-changes.js';
 
@@ -46,13 +46,18 @@ export class SqliteSegmentStore implements SegmentStore {
   readonly #commit: (changes: SegmentChanges, checkpoint: Checkpoint | undefined) => void;
   readonly #initialize: (changes: InitialMemberships) => void;
   readonly #recorder: ProfileChangeRecorder;
+  readonly #membershipsOfProfile: Database.Statement<[string], [string, number]>;
+  readonly #segmentIdsOfProfile: Database.Statement<[string], string>;
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
+    this.#membershipsOfProfile = db.prepare<[string], [string, number]>('SELECT segment_id, since FROM segment_members WHERE profile_id = ?').raw();
+    this.#segmentIdsOfProfile = db.prepare<[string], string>('SELECT segment_id FROM segment_members WHERE profile_id = ?').pluck();
     const enter = db.prepare('INSERT OR IGNORE INTO segment_members (segment_id, profile_id, since) VALUES (?, ?, ?)');
     const exit = db.prepare('DELETE FROM segment_members WHERE segment_id = ? AND profile_id = ?');
     const setTimer = db.prepare(
-      'INSERT INTO segment_timers (profile_id, due_at) VALUES (?, ?) ON CONFLICT (profile_id) DO UPDATE SET due_at = excluded.due_at',
+      // Most evaluations leave a profile's next moment of change as it was: such a row is not written again.
+      'INSERT INTO segment_timers (profile_id, due_at) VALUES (?, ?) ON CONFLICT (profile_id) DO UPDATE SET due_at = excluded.due_at WHERE due_at IS NOT excluded.due_at',
     );
     const clearTimer = db.prepare('DELETE FROM segment_timers WHERE profile_id = ?');
     const queue = db.prepare('INSERT INTO outbox (message) VALUES (?)');
@@ -123,14 +128,19 @@ export class SqliteSegmentStore implements SegmentStore {
     })();
   }
 
+  // One statement per profile: a profile has tens of memberships, and SQLite answers an IN list of
+  // profiles several times slower than the same lookups one by one (better-sqlite3 runs them without a round trip).
   async membershipsOf(profileIds: readonly string[]): Promise<Map<string, Membership[]>> {
     const result = new Map<string, Membership[]>();
-    const ids = [...new Set(profileIds)];
-    for (const id of ids) result.set(id, []);
-    for (const chunk of chunks(ids)) {
-      const rows = this.#db.prepare<string[], MemberRow>(`SELECT * FROM segment_members WHERE profile_id IN (${placeholders(chunk.length)})`).all(...chunk);
-      for (const row of rows) result.get(row.profile_id)?.push(toMembership(row));
+    for (const id of profileIds) {
+      if (!result.has(id)) result.set(id, this.#membershipsOfProfile.all(id).map(([segmentId, since]) => ({ segmentId, profileId: id, since })));
     }
+    return result;
+  }
+
+  async segmentIdsOf(profileIds: readonly string[]): Promise<Map<string, string[]>> {
+    const result = new Map<string, string[]>();
+    for (const id of profileIds) if (!result.has(id)) result.set(id, this.#segmentIdsOfProfile.all(id));
     return result;
   }
 
