@@ -8,7 +8,7 @@ afterEach(() => {
 describe('IngestLoad', () => {
   it('is busy once the messages of a window would take the stages more than their share of it, and quiet a window later', async () => {
     const load = new IngestLoad({ windowMs: 100, maxStageShare: 0.5 });
-    load.batchApplied('unify', 10, 10); // 1 ms a message: 50 messages fill half of 100 ms
+    load.batchApplied('unify', 100, 100); // 1 ms a message: 50 messages fill half of 100 ms
     load.note(30);
     load.note(20);
     expect(load.busy()).toBe(false);
@@ -55,6 +55,20 @@ describe('IngestLoad', () => {
     expect(load.busy()).toBe(false);
   });
 
+  it('is active for a window after each tracking call, busy or not', () => {
+    vi.useFakeTimers({ now: 1_000_000, toFake: ['Date'] });
+    const load = new IngestLoad({ windowMs: 1_000 });
+    expect(load.active()).toBe(false);
+    load.note(1);
+    load.settled();
+    expect(load.active()).toBe(true);
+    expect(load.busy()).toBe(false);
+    vi.setSystemTime(1_000_999);
+    expect(load.active()).toBe(true);
+    vi.setSystemTime(1_001_000);
+    expect(load.active()).toBe(false);
+  });
+
   it('adds up what every stage takes per message', () => {
     const load = new IngestLoad();
     load.batchApplied('unify', 100, 30);
@@ -66,11 +80,19 @@ describe('IngestLoad', () => {
     const load = new IngestLoad();
     load.batchApplied('unify', 1_000, 1_000);
     expect(load.stageMsPerMessage()).toBeCloseTo(1, 6);
-    // A batch of one record with its fixed cost barely moves the estimate.
-    load.batchApplied('unify', 1, 5);
-    expect(load.stageMsPerMessage()).toBeLessThan(1.01);
+    // A batch of 200 records at twice the cost moves it a little.
+    load.batchApplied('unify', 200, 400);
+    expect(load.stageMsPerMessage()).toBeGreaterThan(1.05);
+    expect(load.stageMsPerMessage()).toBeLessThan(1.2);
     for (let i = 0; i < 60; i++) load.batchApplied('unify', 1_000, 200);
     expect(load.stageMsPerMessage()).toBeCloseTo(0.2, 2);
+  });
+
+  it('leaves small batches out of the cost, as their fixed costs would overstate a record', () => {
+    const load = new IngestLoad();
+    load.batchApplied('unify', 1_000, 200);
+    for (let i = 0; i < 100; i++) load.batchApplied('unify', 10, 9);
+    expect(load.stageMsPerMessage()).toBeCloseTo(0.2, 6);
   });
 
   it('is never busy from messages alone before any stage has told what a message costs it', () => {
@@ -82,7 +104,7 @@ describe('IngestLoad', () => {
   it('shares its state with an instance on the same buffer, as a worker thread would hold', () => {
     const collector = new IngestLoad();
     const stage = new IngestLoad({ buffer: collector.buffer });
-    stage.batchApplied('unify', 1, 10);
+    stage.batchApplied('unify', 100, 1_000);
     expect(collector.stageMsPerMessage()).toBeCloseTo(10, 6);
     expect(stage.busy()).toBe(false);
     collector.note(100);

@@ -27,13 +27,13 @@
  * the CPU, which a test's manual clock does not slow down.
  */
 export class IngestLoad {
-  /** [0] the time (ms) until which ingest counts as busy; [1] what the stages take per message (ns). */
+  /** [0] the time (ms) until which ingest counts as busy; [1] what the stages take per message (ns); [2] the last call's time (ms). */
   readonly #shared: BigInt64Array;
   readonly #windowMs: number;
   readonly #maxStageShare: number;
   readonly #maxCallsInProgress: number;
-  /** Per stage, decayed sums of batch time (ms) and records; in the thread the stages run in. */
-  readonly #stages = new Map<string, { ms: number; records: number }>();
+  /** Per stage, in the thread the stages run in. */
+  readonly #stages = new Map<string, RecentCost>();
   // The rest is the collecting thread's.
   #windowStart = 0;
   #messagesInWindow = 0;
@@ -45,7 +45,7 @@ export class IngestLoad {
   #callsLastWindow = 0;
 
   constructor(options: { buffer?: SharedArrayBuffer; windowMs?: number; maxStageShare?: number; maxCallsInProgress?: number } = {}) {
-    this.#shared = new BigInt64Array(options.buffer ?? new SharedArrayBuffer(2 * BigInt64Array.BYTES_PER_ELEMENT));
+    this.#shared = new BigInt64Array(options.buffer ?? new SharedArrayBuffer(3 * BigInt64Array.BYTES_PER_ELEMENT));
     this.#windowMs = options.windowMs ?? 1_000;
     this.#maxStageShare = options.maxStageShare ?? 0.75;
     this.#maxCallsInProgress = options.maxCallsInProgress ?? 2;
@@ -59,6 +59,7 @@ export class IngestLoad {
   /** Notes that a tracking call with `messages` came in (called by the one thread that collects); `settled` when answered. */
   note(messages: number): void {
     const now = Date.now();
+    Atomics.store(this.#shared, 2, BigInt(now));
     this.#countCalls(now, +1);
     if (now - this.#windowStart >= this.#windowMs) {
       // A window after a quiet spell says nothing of the one before.
@@ -84,17 +85,17 @@ export class IngestLoad {
 
   /**
    * Notes that `stage` applied `records` in `ms` (called by the thread the
-   * stages run in, after each batch). Recent batches weigh most, and big
-   * batches more than small ones, whose fixed costs would overstate a record's.
+   * stages run in, after each batch); see RecentCost.
    */
   batchApplied(stage: string, records: number, ms: number): void {
-    if (records === 0) return;
-    const sums = this.#stages.get(stage) ?? { ms: 0, records: 0 };
-    sums.ms = sums.ms * keptPerBatch + ms;
-    sums.records = sums.records * keptPerBatch + records;
-    this.#stages.set(stage, sums);
+    // A small batch tells its fixed costs more than a record's: at a steady 1,000 messages/s the stages keep up
+    // in batches of ~10, which made a record look five times dearer than it is and ingest busy for nothing.
+    if (records < minRecordsForCost) return;
+    const cost = this.#stages.get(stage) ?? new RecentCost();
+    cost.add(records, ms);
+    this.#stages.set(stage, cost);
     let msPerMessage = 0;
-    for (const s of this.#stages.values()) msPerMessage += s.ms / s.records;
+    for (const c of this.#stages.values()) msPerMessage += c.msPerRecord ?? 0;
     Atomics.store(this.#shared, 1, BigInt(Math.round(msPerMessage * 1e6)));
   }
 
@@ -107,6 +108,11 @@ export class IngestLoad {
     return BigInt(Date.now()) < Atomics.load(this.#shared, 0);
   }
 
+  /** Whether a tracking call came in within the last window: a batch of the stages then makes calls wait. */
+  active(): boolean {
+    return BigInt(Date.now()) < Atomics.load(this.#shared, 2) + BigInt(this.#windowMs);
+  }
+
   #countCalls(now: number, change: number): void {
     this.#callTime += this.#calls * (now - Math.max(this.#callsChangedAt, this.#windowStart));
     this.#callsChangedAt = now;
@@ -114,8 +120,31 @@ export class IngestLoad {
   }
 }
 
-/** How much of its past a stage's cost estimate keeps at each batch: about the last ten batches count. */
+/** Batches below this size do not count towards what keeping up costs (see batchApplied). */
+const minRecordsForCost = 100;
+
+/** How much of its past a cost estimate keeps at each batch: about the last ten batches count. */
 const keptPerBatch = 0.9;
+
+/**
+ * What a stage's record costs, from its recent batches: recent batches weigh
+ * most, and big batches more than small ones, whose fixed costs would
+ * overstate a record's.
+ */
+export class RecentCost {
+  #ms = 0;
+  #records = 0;
+
+  add(records: number, ms: number): void {
+    this.#ms = this.#ms * keptPerBatch + ms;
+    this.#records = this.#records * keptPerBatch + records;
+  }
+
+  /** In ms; undefined before the first batch. */
+  get msPerRecord(): number | undefined {
+    return this.#records === 0 ? undefined : this.#ms / this.#records;
+  }
+}
 
 /** How often a resting stage looks whether ingest has quietened. */
 const restStepMs = 25;

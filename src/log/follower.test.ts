@@ -50,6 +50,19 @@ function recorder(): Projection & { batches: { size: number; at: number }[] } {
   };
 }
 
+/** The recorder, taking `msFor(records)` of the thread for each batch. */
+function spending(projection: ReturnType<typeof recorder>, msFor: (records: number) => number): Projection {
+  return {
+    ...projection,
+    name: 'spending',
+    async apply(partition, records) {
+      const until = performance.now() + msFor(records.length);
+      while (performance.now() < until);
+      await projection.apply(partition, records);
+    },
+  };
+}
+
 describe('LogFollower yielding to ingest', () => {
   it('rests between bigger batches while ingest is busy, never longer than maxRestMs', async () => {
     const log = await logWith(100);
@@ -77,16 +90,8 @@ describe('LogFollower yielding to ingest', () => {
   it('stretches the rest after a long batch so the stage keeps to its share while ingest is busy', async () => {
     const log = await logWith(100);
     const projection = recorder();
-    const slow: Projection = {
-      ...projection,
-      name: 'slow',
-      async apply(partition, records) {
-        // Applying takes 60 ms of the thread.
-        const until = performance.now() + 60;
-        while (performance.now() < until);
-        await projection.apply(partition, records);
-      },
-    };
+    // Applying takes 60 ms of the thread.
+    const slow = spending(projection, () => 60);
     const follower = new LogFollower(log, slow, silentLogger, {
       batchSize: 10,
       busyBatchSize: 10,
@@ -141,6 +146,46 @@ describe('LogFollower yielding to ingest', () => {
     // Without yielding, all five batches would run in microtasks before the immediate.
     expect(ioRanAfterBatch).toBeLessThan(5);
     await follower.stop();
+    await log.close();
+  });
+
+  it('keeps batches short while tracking calls come in, from what its records have cost, and full once they stop', async () => {
+    const log = await logWith(400);
+    const projection = recorder();
+    // Each record takes 1 ms of the thread.
+    const costly = spending(projection, (records) => records);
+    let active = true;
+    const follower = new LogFollower(log, costly, silentLogger, { batchSize: 100, activeBatchMs: 25, idleWaitMs: 50, ingest: { busy: () => false, active: () => active } });
+    void follower.start();
+    while (projection.batches.length < 4) await new Promise((resolve) => setTimeout(resolve, 10));
+    active = false;
+    await follower.waitBeyond(0, 399, 5_000);
+    const sizes = projection.batches.map((b) => b.size);
+    await follower.stop();
+    // The first batch knows no cost yet; then 25 ms of 1 ms records (give or take the measure); after, full ones.
+    expect(sizes[0]).toBe(100);
+    for (const size of sizes.slice(1, 4)) {
+      expect(size).toBeGreaterThanOrEqual(20);
+      expect(size).toBeLessThanOrEqual(30);
+    }
+    expect(sizes.slice(4).some((size) => size === 100)).toBe(true);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(400);
+    await log.close();
+  });
+
+  it('keeps batches short while ingest is busy too', async () => {
+    const log = await logWith(200);
+    const projection = recorder();
+    // Each record takes 1 ms of the thread.
+    const costly = spending(projection, (records) => records);
+    const follower = new LogFollower(log, costly, silentLogger, { batchSize: 100, busyBatchSize: 100, activeBatchMs: 25, maxRestMs: 10, busyShare: 0.9, idleWaitMs: 50, ingest: { busy: () => true } });
+    await follower.start();
+    const sizes = projection.batches.map((b) => b.size);
+    await follower.stop();
+    // The first knows no cost yet; the last takes what is left.
+    expect(sizes[0]).toBe(100);
+    expect(sizes.slice(1, -1).every((size) => size >= 20 && size <= 30)).toBe(true);
+    expect(sizes.length).toBeGreaterThanOrEqual(4);
     await log.close();
   });
 

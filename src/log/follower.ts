@@ -1,4 +1,4 @@
-import { restWhileBusy } from '../lib/ingest-load.js';
+import { RecentCost, restWhileBusy } from '../lib/ingest-load.js';
 import type { Logger } from '../lib/logger.js';
 import type { EventLog, LogRecord } from '../store/index.js';
 
@@ -43,6 +43,15 @@ export interface FollowerOptions {
   readonly busyBatchSize?: number;
   readonly maxRestMs?: number;
   /**
+   * Default 50: while tracking calls come in (`ingest.active()`, busy or
+   * not), a batch holds about this long at most (from what the stage's
+   * recent records cost), so a call waits behind it no longer. A stage that
+   * fell behind (after a rest, say) would otherwise catch up in one long
+   * batch (1,000 records held the loop ~170 ms at 100k people); the calls
+   * that pile up behind it make ingest busy, and every stage rests a second.
+   */
+  readonly activeBatchMs?: number;
+  /**
    * Default 0.05: the four stages together then take at most about a fifth of
    * the event loop during a burst, whatever a record costs them.
    */
@@ -52,9 +61,14 @@ export interface FollowerOptions {
 /** What a stage asks before each batch, and tells after it (see IngestLoad). */
 export interface IngestPacing {
   busy(): boolean;
+  /** Whether tracking calls are coming in, busy or not (see FollowerOptions.activeBatchMs). */
+  active?(): boolean;
   /** What keeping up costs: `stage` applied `records` in `ms`. */
   batchApplied?(stage: string, records: number, ms: number): void;
 }
+
+/** Batches kept short still carry this many records: below it a batch's fixed costs would dominate. */
+const minActiveBatch = 20;
 
 /** Resolves after the event loop has served pending I/O. */
 const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -77,6 +91,9 @@ export class LogFollower {
   readonly #busyBatchSize: number;
   readonly #maxRestMs: number;
   readonly #busyShare: number;
+  readonly #activeBatchMs: number;
+  /** For the size of batches that must stay short. */
+  readonly #cost = new RecentCost();
   readonly #progressWaiters = new Set<() => void>();
   #loops: Promise<void>[] = [];
   #stopping = false;
@@ -95,6 +112,7 @@ export class LogFollower {
     this.#busyBatchSize = options.busyBatchSize ?? 1_000;
     this.#maxRestMs = options.maxRestMs ?? 1_000;
     this.#busyShare = options.busyShare ?? 0.05;
+    this.#activeBatchMs = options.activeBatchMs ?? 50;
   }
 
   /** The last offset the projection applied in `partition`. */
@@ -158,6 +176,16 @@ export class LogFollower {
     await Promise.all(this.#loops);
   }
 
+  #nextBatchSize(): number {
+    if (this.#ingest === undefined) return this.#batchSize;
+    const busy = this.#ingest.busy();
+    const size = busy ? this.#busyBatchSize : this.#batchSize;
+    const msPerRecord = this.#cost.msPerRecord;
+    if (!busy && this.#ingest.active?.() !== true) return size;
+    // Busy or not, a batch while calls come in is one they wait behind.
+    return msPerRecord === undefined ? size : Math.max(minActiveBatch, Math.min(size, Math.floor(this.#activeBatchMs / msPerRecord)));
+  }
+
   async #follow(partition: number, startHead: number, reached: () => void): Promise<void> {
     let failures = 0;
     const check = (): void => {
@@ -177,7 +205,7 @@ export class LogFollower {
           await this.#after?.waitBeyond(partition, position, this.#idleWaitMs);
           continue;
         }
-        const batchSize = this.#ingest?.busy() ? this.#busyBatchSize : this.#batchSize;
+        const batchSize = this.#nextBatchSize();
         const records = (await this.#log.read(partition, position, batchSize)).filter((r) => ceiling === undefined || r.offset <= ceiling);
         const last = records.at(-1);
         if (last === undefined) {
@@ -187,6 +215,7 @@ export class LogFollower {
         const startedAt = performance.now();
         await this.#projection.apply(partition, records);
         appliedAt = performance.now();
+        this.#cost.add(records.length, appliedAt - startedAt);
         this.#ingest?.batchApplied?.(this.name, records.length, appliedAt - startedAt);
         restMs = Math.max(this.#maxRestMs, ((appliedAt - startedAt) * (1 - this.#busyShare)) / this.#busyShare);
         this.#positions[partition] = last.offset;
