@@ -178,7 +178,7 @@ describe('LogFollower yielding to ingest', () => {
     const projection = recorder();
     // Each record takes 1 ms of the thread.
     const costly = spending(projection, (records) => records);
-    const follower = new LogFollower(log, costly, silentLogger, { batchSize: 100, busyBatchSize: 100, activeBatchMs: 25, maxRestMs: 10, busyShare: 0.9, idleWaitMs: 50, ingest: { busy: () => true } });
+    const follower = new LogFollower(log, costly, silentLogger, { batchSize: 100, busyBatchSize: 100, activeBatchMs: 25, maxRestMs: 10, busyShare: 0.9, idleWaitMs: 50, ingest: { busy: () => true, active: () => true } });
     await follower.start();
     const sizes = projection.batches.map((b) => b.size);
     await follower.stop();

@@ -181,9 +181,10 @@ export class LogFollower {
     const busy = this.#ingest.busy();
     const size = busy ? this.#busyBatchSize : this.#batchSize;
     const msPerRecord = this.#cost.msPerRecord;
-    if (!busy && this.#ingest.active?.() !== true) return size;
-    // Busy or not, a batch while calls come in is one they wait behind.
-    return msPerRecord === undefined ? size : Math.max(minActiveBatch, Math.min(size, Math.floor(this.#activeBatchMs / msPerRecord)));
+    // Busy or not, a batch while calls come in is one they wait behind; a stage whose batches mostly wait on
+    // other threads (the event store on DuckDB's) is not given `active` and keeps its sizes.
+    if (this.#ingest.active === undefined || msPerRecord === undefined || (!busy && !this.#ingest.active())) return size;
+    return Math.max(minActiveBatch, Math.min(size, Math.floor(this.#activeBatchMs / msPerRecord)));
   }
 
   async #follow(partition: number, startHead: number, reached: () => void): Promise<void> {
