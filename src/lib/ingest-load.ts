@@ -17,8 +17,9 @@
  * - keeping up with the messages coming in would take the stages more than
  *   `maxStageShare` (default 0.75) of the thread: they could not keep up
  *   without holding tracking calls back, so they had better catch up after.
- *   (A record's cost is estimated from small batches at low rates, where it
- *   is dearer: unify 0.2-0.7 ms a record at 300-1,000/s, so the bar is high.)
+ *   (A record's cost is estimated from batches of 100 records or more: at
+ *   low rates the stages keep up in smaller ones, whose fixed costs would
+ *   make a record look several times dearer than keeping up in bulk.)
  * Otherwise the stages keep up as messages come, and profiles stay fresh: a
  * steady stream the thread has room for, a burst of a hundred once a second,
  * or a trickle while the stages catch up after a flood.
