@@ -166,7 +166,7 @@ export function testValue(value: unknown, test: ValueTest, context: TestContext)
 /** The value at a dotted path (each dot goes one object deeper, own keys only), or undefined. */
 export function valueAt(object: unknown, path: string): unknown {
   let current: unknown = object;
-  // Most paths name a top-level trait: no list of keys to build.
+  // Most paths name a top-level trait: no string to split.
   for (const key of path.includes('.') ? path.split('.') : [path]) {
     if (current === null || typeof current !== 'object' || Array.isArray(current) || !Object.hasOwn(current, key)) return undefined;
     current = (current as Record<string, unknown>)[key];
